@@ -1,0 +1,67 @@
+# multitier — `make` (or `make help`) lists every target with one line.
+# ENV selects the environment file hosts/$(ENV).yaml.
+ENV      ?= production
+CHECK    ?=
+DIFF     ?=
+LIMIT    ?=
+TAGS     ?=
+LAB_HOSTS ?= 1
+MULTITIER := ./bin/multitier.js
+export CHECKPOINT_DISABLE := 1
+
+# Services are the playbooks: every playbooks/<service>.yml gets deploy-/restart-/unlock- targets.
+SERVICES := $(filter-out common,$(basename $(notdir $(wildcard playbooks/*.yml))))
+RUN_FLAGS = --env $(ENV) $(if $(CHECK),--check) $(if $(DIFF),--diff) $(if $(LIMIT),--limit '$(LIMIT)') $(if $(TAGS),--tags '$(TAGS)')
+
+.DEFAULT_GOAL := help
+.PHONY: help setup typecheck test test-unit synth synth-hcl validate bench diff apply lab-up lab-down demo inventory plan review policy deploy-all tunnel-notebook
+
+help: ## list the targets (this text)
+	@echo "multitier — make <target> [ENV=$(ENV)]"
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_%-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST) | grep -v '%'
+	@for s in $(SERVICES); do \
+	  printf "  %-18s %s\n" "deploy-$$s" "apply playbooks/$$s.yml to the $$s tier (CHECK=1 DIFF=1 LIMIT= TAGS=)"; \
+	  printf "  %-18s %s\n" "restart-$$s" "restart the $$s tier's services"; \
+	  printf "  %-18s %s\n" "unlock-$$s" "after a reboot: open the $$s tier's LUKS volumes, mount, start services"; \
+	done
+
+setup: ## install Debian packages (when missing) and npm dependencies
+	bash scripts/setup.sh
+
+typecheck: ## type-check every TypeScript file (tsc --noEmit)
+	npx --no-install tsc -p tsconfig.json
+
+test: typecheck ## run the whole test suite (type check + jest, lab tests included when root)
+	npx --no-install jest --ci
+
+test-unit: ## run the tests that need no lab (fast)
+	npx --no-install jest --ci --testPathIgnorePatterns lab reliability
+
+validate: ## check every environment file under hosts/
+	$(MULTITIER) validate
+
+synth: ## synthesize every environment's stack to cdktf.out/ (JSON and HCL)
+	node --import tsx main.ts
+	npx --no-install cdktf synth --hcl --output cdktf.out/hcl >/dev/null
+	@echo "synth: cdktf.out/stacks/<env>/cdk.tf.json and cdktf.out/hcl/stacks/<env>/cdk.tf"
+
+diff: ## show what `cdktf deploy` would change for ENV (needs AWS credentials)
+	npx --no-install cdktf diff $(ENV)
+
+apply: ## deploy the ENV stack with cdktf (asks for confirmation)
+	npx --no-install cdktf deploy $(ENV)
+
+bench: ## run the benchmarks under bench/ and print their figures
+	@for b in bench/*/run.sh; do [ -f "$$b" ] && bash "$$b"; done; true
+
+deploy-all: ## deploy every service in dependency order (database first)
+	$(MULTITIER) deploy all $(RUN_FLAGS)
+
+deploy-%:
+	$(MULTITIER) deploy $* $(RUN_FLAGS)
+
+restart-%:
+	$(MULTITIER) restart $* $(RUN_FLAGS)
+
+unlock-%:
+	$(MULTITIER) unlock $* --env $(ENV) $(if $(LIMIT),--limit '$(LIMIT)')

@@ -1,0 +1,10 @@
+/**
+ * The list of commands. Each command lives in its own file and exports `register`, which
+ * adds it to the program; `setExit` records the exit code the command wants.
+ */
+import type { Command } from "commander";
+import { registerValidate } from "./validate";
+
+export type Register = (program: Command, setExit: (code: number) => void) => void;
+
+export const commands: Register[] = [registerValidate];

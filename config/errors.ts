@@ -1,0 +1,48 @@
+/**
+ * One error type for every piece of bad input the tool reads (environment files,
+ * playbooks, vault files, outputs, CLI arguments). It always renders as ONE line:
+ *   hosts/production.yaml:12:5 tiers.database.volumes[0].sizeGb: expected a positive integer, got "big"
+ * so the CLI can print it without a stack trace and exit with a fixed code.
+ */
+export class InputError extends Error {
+  constructor(
+    /** file path as the user typed it, or "argument" for CLI input */
+    readonly file: string,
+    /** 1-based line, 0 when unknown */
+    readonly line: number,
+    /** 1-based column, 0 when unknown */
+    readonly col: number,
+    /** dotted field path, e.g. tiers.database.volumes[0].sizeGb ("" for the whole file) */
+    readonly field: string,
+    /** what was expected / what is wrong */
+    readonly detail: string,
+  ) {
+    super(formatInputError(file, line, col, field, detail));
+    this.name = "InputError";
+  }
+}
+
+export function formatInputError(file: string, line: number, col: number, field: string, detail: string): string {
+  const where = line > 0 ? `${file}:${line}:${col}` : file;
+  return field ? `${where} ${field}: ${detail}` : `${where}: ${detail}`;
+}
+
+/** Render a value the way the error messages quote it: strings in quotes, the rest as JSON. */
+export function show(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return String(value);
+}
+
+/** Turn a path like ["tiers","database","volumes",0,"sizeGb"] into tiers.database.volumes[0].sizeGb */
+export function fieldPath(path: ReadonlyArray<string | number>): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out ? `.${part}` : part;
+  }
+  return out;
+}

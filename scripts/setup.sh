@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Install everything multitier needs on a Debian machine: the Debian packages the lab and
+# the tests use (only those missing; needs root) and the npm dependencies (npm ci, exact
+# versions from package-lock.json). Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# command -> Debian package that provides it
+declare -A PKG=(
+  [sshd]=openssh-server [ssh]=openssh-client [supervisord]=supervisor [crontab]=cron
+  [mkfs.xfs]=xfsprogs [cryptsetup]=cryptsetup-bin [nginx]=nginx-light [ansible-playbook]=ansible
+  [ip]=iproute2 [mkfs.ext4]=e2fsprogs [findmnt]=util-linux [losetup]=mount [chronyd]=chrony
+  [openssl]=openssl [python3]=python3 [git]=git [make]=make
+)
+missing=()
+for cmd in "${!PKG[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("${PKG[$cmd]}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+    echo "setup: missing Debian packages: ${missing[*]} (run as root on Debian/Ubuntu, or install them)" >&2
+    exit 1
+  fi
+  echo "setup: installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Debian starts these on install; the lab runs its own copies inside namespaces.
+for svc in nginx supervisor cron chrony ssh; do
+  if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then systemctl stop "$svc" || true; fi
+done
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+echo "setup: done"
