@@ -1,0 +1,142 @@
+/**
+ * Runner side of the agent protocol: starts the agent over any byte channel (an SSH exec
+ * channel in real runs, a local child process in unit tests), sends batches of ops and
+ * resolves them in order. Each `call` is one round trip; `roundTrips` counts them.
+ */
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import type { Readable, Writable } from "stream";
+import type { Facts, Op, OpResult, Response } from "./protocol";
+
+const AGENT_SOURCE = fs.readFileSync(path.join(__dirname, "agent.py"), "utf8");
+
+/** The only thing that appears on the host's command line. */
+export const BOOTSTRAP = `python3 -c 'import sys,json;exec(json.loads(sys.stdin.buffer.readline()))'`;
+
+/** The command that starts the agent, with become via `sudo -n` (never prompts). */
+export function agentCommand(become: boolean): string {
+  return become ? `sudo -n ${BOOTSTRAP}` : BOOTSTRAP;
+}
+
+export interface AgentChannel {
+  stdin: Writable;
+  stdout: Readable;
+  stderr: Readable;
+  /** called once when the channel is gone, with a reason */
+  onClose(cb: (reason: string) => void): void;
+  close(): void;
+}
+
+export class AgentLostError extends Error {
+  constructor(readonly host: string, reason: string) {
+    super(`${host}: connection to the agent lost (${reason})`);
+    this.name = "AgentLostError";
+  }
+}
+
+export class AgentClient {
+  private nextId = 1;
+  private pending = new Map<number, { resolve: (r: OpResult[]) => void; reject: (e: Error) => void }>();
+  private buffer = "";
+  private stderrTail = "";
+  private closedReason: string | undefined;
+  roundTrips = 0;
+  facts!: Facts;
+
+  private constructor(readonly host: string, private readonly channel: AgentChannel) {
+    channel.stdout.setEncoding("utf8");
+    channel.stdout.on("data", (chunk: string) => this.onData(chunk));
+    channel.stderr.setEncoding("utf8");
+    channel.stderr.on("data", (chunk: string) => (this.stderrTail = (this.stderrTail + chunk).slice(-2000)));
+    channel.onClose((reason) => this.onClose(reason));
+  }
+
+  /** Start the agent on `channel` and gather facts in the same round trip. */
+  static async start(host: string, channel: AgentChannel): Promise<AgentClient> {
+    const client = new AgentClient(host, channel);
+    channel.stdin.write(JSON.stringify(AGENT_SOURCE) + "\n");
+    const [facts] = await client.call([{ op: "facts" }]);
+    if (!facts.ok) throw new Error(`${host}: agent could not gather facts: ${facts.error}`);
+    client.facts = facts as unknown as Facts;
+    return client;
+  }
+
+  /** Send one batch; resolves with one result per op. */
+  call(ops: Op[]): Promise<OpResult[]> {
+    if (this.closedReason) return Promise.reject(new AgentLostError(this.host, this.closedReason));
+    const id = this.nextId++;
+    this.roundTrips++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.channel.stdin.write(JSON.stringify({ id, ops }) + "\n");
+    });
+  }
+
+  close(): void {
+    if (!this.closedReason) this.closedReason = "closed by the runner";
+    try {
+      this.channel.stdin.end();
+    } catch {
+      /* already gone */
+    }
+    this.channel.close();
+  }
+
+  private onData(chunk: string): void {
+    this.buffer += chunk;
+    let nl: number;
+    while ((nl = this.buffer.indexOf("\n")) >= 0) {
+      const line = this.buffer.slice(0, nl);
+      this.buffer = this.buffer.slice(nl + 1);
+      if (!line.trim()) continue;
+      let msg: Response;
+      try {
+        msg = JSON.parse(line) as Response;
+      } catch {
+        this.stderrTail += `\n(unexpected output: ${line.slice(0, 200)})`;
+        continue;
+      }
+      const waiter = this.pending.get(msg.id);
+      if (waiter) {
+        this.pending.delete(msg.id);
+        waiter.resolve(msg.results);
+      }
+    }
+  }
+
+  private onClose(reason: string): void {
+    const detail = this.stderrTail.trim().split("\n").filter(Boolean).pop();
+    this.closedReason ??= detail ? `${reason}: ${detail}` : reason;
+    for (const [, w] of this.pending) w.reject(new AgentLostError(this.host, this.closedReason));
+    this.pending.clear();
+  }
+}
+
+/**
+ * Run the agent as a local child process (tests of modules in a temp directory, and the
+ * `local` connection). Same protocol, no SSH.
+ */
+export function localChannel(become = false): AgentChannel {
+  const child = spawn("/bin/sh", ["-c", agentCommand(become)], { stdio: ["pipe", "pipe", "pipe"] });
+  let closed = false;
+  const callbacks: ((r: string) => void)[] = [];
+  const fire = (reason: string) => {
+    if (closed) return;
+    closed = true;
+    callbacks.forEach((cb) => cb(reason));
+  };
+  child.on("exit", (code, signal) => fire(signal ? `agent killed by ${signal}` : `agent exited with ${code}`));
+  child.on("error", (e) => fire(e.message));
+  child.stdin.on("error", () => undefined);
+  return {
+    stdin: child.stdin,
+    stdout: child.stdout,
+    stderr: child.stderr,
+    onClose: (cb) => callbacks.push(cb),
+    close: () => {
+      child.stdin.end();
+      setTimeout(() => child.kill("SIGTERM"), 2000).unref();
+    },
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * The wire protocol between the runner and its agent on each host.
+ *
+ * Why an agent: every remote command must keep secrets out of argv (a command line is visible
+ * to every user in /proc/<pid>/cmdline), and a host should cost a handful of round trips, not
+ * one SSH channel per task. So the runner opens ONE exec channel per host, starts a small
+ * Python agent (runner/agent/agent.py, sent over stdin; only `python3 -c <bootstrap>` is in
+ * argv) and then sends batches of operations as JSON lines; each batch is one round trip.
+ * Payloads (file contents, passwords for stdin) travel inside the JSON, never on a command line.
+ *
+ * Ubuntu and Debian images ship python3, which is all the agent needs.
+ */
+
+/** Read the state of a path (lstat); with `content`, also return the bytes (base64) up to maxBytes. */
+export interface StatOp {
+  op: "stat";
+  path: string;
+  content?: boolean;
+  /** default 1 MiB; larger files return a checksum only */
+  maxBytes?: number;
+}
+
+/**
+ * Run a shell script with /bin/sh. The script MUST NOT contain secrets (the executor refuses
+ * scripts that contain a registered secret); pass them on `stdin` instead.
+ */
+export interface ShOp {
+  op: "sh";
+  script: string;
+  /** bytes for the process's stdin, base64 */
+  stdin?: string;
+  /** run as this user instead of the agent's (root when the play becomes) */
+  user?: string;
+  cwd?: string;
+  env?: Record<string, string>;
+  /** seconds; default 600 */
+  timeout?: number;
+}
+
+/**
+ * Write a file atomically: temp file in the same directory, fsync, chmod/chown, optional
+ * validate command on the temp file (`%s` = its path), optional backup of the old file,
+ * rename over the target, fsync the directory. A failure at any step leaves the old file.
+ */
+export interface WriteOp {
+  op: "write";
+  path: string;
+  /** base64 */
+  content: string;
+  mode?: string;
+  owner?: string;
+  group?: string;
+  validate?: string;
+  backup?: boolean;
+}
+
+/** Everything the modules need to know about a host, gathered in the agent's first reply. */
+export interface FactsOp {
+  op: "facts";
+}
+
+export type Op = StatOp | ShOp | WriteOp | FactsOp;
+
+export interface StatResult {
+  exists: boolean;
+  /** "file" | "dir" | "link" | "block" | "other" */
+  type?: string;
+  mode?: string; // "0644"
+  uid?: number;
+  gid?: number;
+  owner?: string;
+  group?: string;
+  size?: number;
+  sha256?: string;
+  /** symlink target */
+  target?: string;
+  /** base64, when requested and not larger than maxBytes */
+  content?: string;
+}
+
+export interface ShResult {
+  rc: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface WriteResult {
+  changed: boolean;
+  sha256: string;
+  backup?: string;
+}
+
+export interface Facts {
+  hostname: string;
+  fqdn: string;
+  /** ID and VERSION_ID from /etc/os-release */
+  os: { id: string; version: string; like: string[] };
+  /** "apt" | "dnf" | "yum" | "unknown" */
+  pkgManager: string;
+  /** "systemd" when PID 1 is systemd, else "other" */
+  init: string;
+  hasSupervisorctl: boolean;
+  user: string;
+  uid: number;
+  python: string;
+  /** IPv4/IPv6 addresses of the host, without loopback */
+  addresses: { ipv4: string[]; ipv6: string[] };
+  /** /dev/mapper/control exists: device-mapper (cryptsetup open) usable */
+  deviceMapper: boolean;
+  kernel: string;
+}
+
+/** One result per op, in order; `error` set when the op itself could not run. */
+export type OpResult =
+  | ({ ok: true } & (StatResult | ShResult | WriteResult | Facts))
+  | { ok: false; error: string };
+
+export interface Request {
+  id: number;
+  ops: Op[];
+}
+
+export interface Response {
+  id: number;
+  results: OpResult[];
+}
