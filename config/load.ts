@@ -46,7 +46,7 @@ export function checkEnvironment(source: YamlSource): { env?: Environment; error
   if (syntax) return { errors: [syntax] };
   const raw = source.value();
   const parsed = environmentSchema.safeParse(raw);
-  if (!parsed.success) return { errors: sortErrors(parsed.error.issues.map((i) => zodIssueToError(source, i))) };
+  if (!parsed.success) return { errors: sortErrors(withoutTypoEchoes(parsed.error.issues).map((i) => zodIssueToError(source, i))) };
   const spec = parsed.data;
   const errors: InputError[] = [];
   const expectedName = environmentNameFromFile(source.file);
@@ -70,6 +70,21 @@ export function loadEnvironment(name: string, dir = hostsDir()): Environment {
     throw new InputError("argument", 0, 0, "--env", `no environment "${name}" (no ${path.relative(process.cwd(), file) || file}); known: ${known.join(", ") || "none"}${didYouMean(name, known)}`);
   }
   return loadEnvironmentFile(file);
+}
+
+/**
+ * A misspelt required key shows up twice: as an unknown key and as a missing one. Keep only
+ * the unknown-key error, which carries the did-you-mean.
+ */
+function withoutTypoEchoes(issues: z.ZodIssue[]): z.ZodIssue[] {
+  const suggested = new Set<string>();
+  for (const i of issues)
+    if (i.code === "unrecognized_keys")
+      for (const k of i.keys) {
+        const m = /did you mean "([^"]+)"/.exec(didYouMean(k, allowedKeys(i.path)));
+        if (m) suggested.add(JSON.stringify([...i.path, m[1]]));
+      }
+  return issues.filter((i) => !(i.code === "invalid_type" && i.received === "undefined" && suggested.has(JSON.stringify(i.path))));
 }
 
 function sortErrors(errors: InputError[]): InputError[] {

@@ -102,8 +102,8 @@ export function semanticErrors(env: EnvironmentSpec): SemanticError[] {
         if (prev !== undefined) add([...vp, key], `${key === "name" ? "volume name" : key === "device" ? "device name" : "mount point"} "${v[key]}" is already used by volumes[${prev}]`);
         else seen[key].set(value, i);
       }
-      if ((v.type === "io1" || v.type === "io2") && v.iops === undefined) add([...vp, "iops"], `expected iops for a ${v.type} volume, got nothing`);
-      if ((v.type === "gp2" || v.type === "st1" || v.type === "sc1") && v.iops !== undefined) add([...vp, "iops"], `a ${v.type} volume takes no iops`);
+      if ((v.type === "io1" || v.type === "io2") && v.iops === undefined) add([...vp, "iops"], `expected iops for ${v.type} volumes, got nothing`);
+      if ((v.type === "gp2" || v.type === "st1" || v.type === "sc1") && v.iops !== undefined) add([...vp, "iops"], `${v.type} volumes take no iops`);
       if (v.throughput !== undefined && v.type !== "gp3") add([...vp, "throughput"], `throughput applies to gp3 volumes only, got type ${v.type}`);
       if (["/", "/boot", "/etc", "/usr", "/var", "/proc", "/sys", "/dev"].includes(v.mountPoint)) add([...vp, "mountPoint"], `"${v.mountPoint}" is a system directory; choose another mount point`);
     });
