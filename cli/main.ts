@@ -2,9 +2,8 @@
  * `multitier` command line: one file per command under cli/commands/, registered here.
  * Every error that comes from bad input is printed as one line (never a stack trace).
  */
-import { Command, CommanderError } from "commander";
-import { InputError } from "../config/errors";
-import { InputErrors } from "../config/load";
+import { Command } from "commander";
+import { reportError } from "./report-error";
 import { EXIT } from "./exit";
 import { commands } from "./commands";
 
@@ -24,16 +23,3 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** Print one line per problem and choose the exit code. */
-export function reportError(err: unknown, inputExit: number = EXIT.badInput): number {
-  if (err instanceof CommanderError) {
-    return err.exitCode === 0 ? EXIT.ok : EXIT.badInput; // commander printed its own one-line message
-  }
-  if (err instanceof InputErrors || err instanceof InputError) {
-    process.stderr.write(`${err.message}\n`);
-    return inputExit;
-  }
-  if (process.env.MULTITIER_DEBUG) console.error(err);
-  process.stderr.write(`multitier: ${(err as Error)?.message ?? String(err)}\n`);
-  return EXIT.badInput;
-}

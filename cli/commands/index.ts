@@ -3,8 +3,10 @@
  * adds it to the program; `setExit` records the exit code the command wants.
  */
 import type { Command } from "commander";
+import { registerDeploy } from "./deploy";
+import { registerPing } from "./ping";
 import { registerValidate } from "./validate";
 
 export type Register = (program: Command, setExit: (code: number) => void) => void;
 
-export const commands: Register[] = [registerValidate];
+export const commands: Register[] = [registerValidate, registerDeploy, registerPing];

@@ -1,0 +1,19 @@
+/** Turn any error into one line on stderr and an exit code (never a stack trace for bad input). */
+import { CommanderError } from "commander";
+import { InputError } from "../config/errors";
+import { InputErrors } from "../config/load";
+import { EXIT } from "./exit";
+
+/** Print one line per problem and choose the exit code. */
+export function reportError(err: unknown, inputExit: number = EXIT.badInput): number {
+  if (err instanceof CommanderError) {
+    return err.exitCode === 0 ? EXIT.ok : EXIT.badInput; // commander printed its own one-line message
+  }
+  if (err instanceof InputErrors || err instanceof InputError) {
+    process.stderr.write(`${err.message}\n`);
+    return inputExit;
+  }
+  if (process.env.MULTITIER_DEBUG) console.error(err);
+  process.stderr.write(`multitier: ${(err as Error)?.message ?? String(err)}\n`);
+  return EXIT.badInput;
+}

@@ -1,0 +1,43 @@
+/**
+ * What a run reports, as events. The human reporter prints them as progress lines and a
+ * recap table; `--json` prints each as one JSON line. Messages and diffs are masked before
+ * they become events, so no reporter can leak a secret.
+ */
+export type Status = "ok" | "changed" | "failed" | "skipped" | "unreachable";
+
+export type RunEvent =
+  | { event: "start"; env: string; command: string; services: string[]; check: boolean; diff: boolean; hosts: string[] }
+  | { event: "play"; service: string; play: string; hosts: string[] }
+  | { event: "connect"; host: string; seconds: number }
+  | {
+      event: "task";
+      host: string;
+      service: string;
+      play: string;
+      task: string;
+      module: string;
+      handler: boolean;
+      status: Status;
+      msg: string;
+      diff?: string;
+      seconds: number;
+    }
+  | { event: "unreachable"; host: string; msg: string }
+  | { event: "interrupted"; msg: string }
+  | { event: "recap"; hosts: Record<string, Counts>; seconds: number };
+
+export interface Counts {
+  ok: number;
+  changed: number;
+  failed: number;
+  unreachable: number;
+  skipped: number;
+}
+
+export interface Reporter {
+  emit(e: RunEvent): void;
+}
+
+export function emptyCounts(): Counts {
+  return { ok: 0, changed: 0, failed: 0, unreachable: 0, skipped: 0 };
+}

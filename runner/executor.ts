@@ -1,0 +1,406 @@
+/**
+ * Runs plays on hosts. The shape of a run on one host (why it is fast, issue #7):
+ *
+ *   1 round trip   start the agent over one exec channel + gather facts
+ *   1 round trip   the probes of every task of the play, batched
+ *   then, per task that has something to do: 1 round trip carrying its apply ops together
+ *                  with fresh probes of the tasks after it (their view may have changed)
+ *   handlers       at the end of the play, once, if notified by a changed task
+ *
+ * A converged host therefore costs two round trips per play after connecting, whatever the
+ * number of tasks. Hosts run independently, `forks` at a time; a failing host stops only
+ * itself. Plays of one playbook run in order on each host; hosts do not wait for each other
+ * (services do: `deploy all` runs one service after the other).
+ */
+import pLimit from "p-limit";
+import picomatch from "picomatch";
+import { AgentClient, AgentChannel, agentCommand } from "./agent/client";
+import type { Op, OpResult } from "./agent/protocol";
+import { emptyCounts, type Counts, type Reporter, type Status } from "./events";
+import type { Inventory, InventoryHost } from "./inventory";
+import type { Plan, TaskContext } from "./modules/types";
+import { jexl, type Play, type Playbook, type Task } from "./playbook";
+import { render } from "./template";
+import { buildVars } from "./vars";
+import { InputError } from "../config/errors";
+
+/** Opens the byte channel the agent runs on (SSH through the bastion, or local). */
+export interface Connector {
+  open(host: InventoryHost, command: string): Promise<AgentChannel>;
+  close(): Promise<void> | void;
+}
+
+/** Keeps secrets out of output and command lines (runner/secrets/mask.ts implements it). */
+export interface SecretFilter {
+  mask(text: string): string;
+  isSecret(text: string): boolean;
+}
+
+export interface RunOptions {
+  check: boolean;
+  diff: boolean;
+  tags: string[];
+  skipTags: string[];
+  forks: number;
+}
+
+interface HostState {
+  agent?: AgentClient;
+  failed: boolean;
+  unreachable: boolean;
+  runState: Map<string, unknown>;
+}
+
+export class Executor {
+  readonly counts = new Map<string, Counts>();
+  private readonly state = new Map<string, HostState>();
+  private interrupted = false;
+
+  constructor(
+    private readonly inv: Inventory,
+    private readonly connector: Connector,
+    private readonly reporter: Reporter,
+    private readonly secrets: SecretFilter,
+    private readonly vault: Record<string, unknown>,
+    private readonly opts: RunOptions,
+  ) {}
+
+  /** Stop starting new tasks; the ones in flight finish (no half-written files). */
+  interrupt(): void {
+    this.interrupted = true;
+  }
+
+  get wasInterrupted(): boolean {
+    return this.interrupted;
+  }
+
+  /** Total round trips to agents (benchmark figure). */
+  roundTrips(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [h, s] of this.state) out[h] = s.agent?.roundTrips ?? 0;
+    return out;
+  }
+
+  /** Apply the plays of `book` to `hosts` (already limited). */
+  async runPlaybook(book: Playbook, hosts: InventoryHost[], service = book.service): Promise<void> {
+    const limit = pLimit(Math.max(1, this.opts.forks));
+    const playHosts = book.plays.map((play) => hostsOfPlay(this.inv, play, hosts));
+    book.plays.forEach((play, i) => this.reporter.emit({ event: "play", service, play: play.name, hosts: playHosts[i].map((h) => h.name) }));
+    const targets = hosts.filter((h) => playHosts.some((ph) => ph.includes(h)));
+    await Promise.all(
+      targets.map((host) =>
+        limit(async () => {
+          for (let i = 0; i < book.plays.length; i++) {
+            if (this.interrupted) return;
+            if (!playHosts[i].includes(host)) continue;
+            const agent = await this.connect(host, book.plays);
+            if (!agent) return;
+            await this.runPlay(service, book.plays[i], host, agent);
+            if (this.hostState(host).failed) return;
+          }
+        }),
+      ),
+    );
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.state.values()) s.agent?.close();
+    await this.connector.close();
+  }
+
+  private hostState(host: InventoryHost): HostState {
+    let s = this.state.get(host.name);
+    if (!s) {
+      s = { failed: false, unreachable: false, runState: new Map() };
+      this.state.set(host.name, s);
+      this.counts.set(host.name, emptyCounts());
+    }
+    return s;
+  }
+
+  private count(host: string, status: Status): void {
+    this.counts.get(host)![status]++;
+  }
+
+  private async connect(host: InventoryHost, plays: Play[]): Promise<AgentClient | undefined> {
+    const s = this.hostState(host);
+    if (s.unreachable || s.failed) return undefined;
+    if (s.agent) return s.agent;
+    const t0 = Date.now();
+    // root when any play becomes; tasks with `become: false` then run as the login user
+    const become = plays.some((p) => p.become || p.tasks.some((t) => t.become));
+    try {
+      const channel = await this.connector.open(host, agentCommand(become));
+      s.agent = await AgentClient.start(host.name, channel);
+    } catch (e) {
+      s.unreachable = true;
+      this.count(host.name, "unreachable");
+      this.reporter.emit({ event: "unreachable", host: host.name, msg: this.secrets.mask(oneLine(e)) });
+      return undefined;
+    }
+    this.reporter.emit({ event: "connect", host: host.name, seconds: (Date.now() - t0) / 1000 });
+    return s.agent;
+  }
+
+  private async runPlay(service: string, play: Play, host: InventoryHost, agent: AgentClient): Promise<void> {
+    const s = this.hostState(host);
+    const selected = play.tasks.filter((t) => this.tagged(play, t));
+    const ctxs: (TaskContext | undefined)[] = [];
+    const args: (unknown | undefined)[] = [];
+    const pre: ({ status: Status; msg: string } | undefined)[] = [];
+    // decide locally what needs no round trip at all: `when`, argument templates
+    for (const task of selected) {
+      const ctx = this.context(play, task, host, agent, s);
+      ctxs.push(ctx);
+      try {
+        if (task.when !== undefined && !jexl.evalSync(task.when, ctx.vars)) {
+          pre.push({ status: "skipped", msg: `when: ${task.when}` });
+          args.push(undefined);
+          continue;
+        }
+        args.push(this.renderArgs(task, ctx));
+        pre.push(undefined);
+      } catch (e) {
+        pre.push({ status: "failed", msg: oneLine(e) });
+        args.push(undefined);
+      }
+    }
+    const probeOps = (i: number): Op[] => (pre[i] ? [] : safeProbe(selected[i], args[i], ctxs[i]!));
+    let probes = await this.batchProbes(agent, selected.map((_, i) => i), probeOps);
+    if (!probes) return this.lost(host, service, play, selected[0]);
+    const notified = new Set<string>();
+    for (let i = 0; i < selected.length; i++) {
+      if (this.interrupted) return;
+      const task = selected[i];
+      const t0 = Date.now();
+      const done = (status: Status, msg: string, diff?: string) => this.taskEvent(host, service, play, task, false, status, msg, diff, t0);
+      if (pre[i]) {
+        done(pre[i]!.status, pre[i]!.msg);
+        if (pre[i]!.status === "failed") return this.fail(s);
+        continue;
+      }
+      const ctx = ctxs[i]!;
+      const plan = safePlan(task, args[i], probes.get(i) ?? [], ctx);
+      const diff = this.opts.diff && plan.diff ? plan.diff : undefined;
+      if (plan.status !== "changed") {
+        done(plan.status, plan.msg, diff);
+        if (plan.status === "failed") return this.fail(s);
+        continue;
+      }
+      if (ctx.check) {
+        done("changed", `(check) ${plan.msg}`, diff);
+        task.notify.forEach((n) => notified.add(n));
+        continue;
+      }
+      const guard = secretOnCommandLine(plan.apply ?? [], this.secrets);
+      if (guard) {
+        done("failed", guard);
+        return this.fail(s);
+      }
+      // apply + re-probe what follows, in one round trip
+      const rest = selected.map((_, j) => j).filter((j) => j > i);
+      const applyOps = plan.apply ?? [];
+      const restOps = rest.map(probeOps);
+      let results: OpResult[];
+      try {
+        results = await agent.call([...applyOps, ...restOps.flat()]);
+      } catch (e) {
+        done("failed", oneLine(e));
+        return this.fail(s);
+      }
+      const applied = results.slice(0, applyOps.length);
+      probes = splitResults(rest, restOps, results.slice(applyOps.length));
+      const problem = plan.verify ? plan.verify(applied) : defaultVerify(applyOps, applied);
+      if (problem) {
+        done("failed", ctx.mask(problem), diff);
+        return this.fail(s);
+      }
+      done("changed", plan.msg, diff);
+      task.notify.forEach((n) => notified.add(n));
+    }
+    for (const handler of play.handlers) {
+      if (!notified.has(handler.name) || this.interrupted) continue;
+      await this.runHandler(service, play, handler, host, agent, s);
+      if (s.failed) return;
+    }
+  }
+
+  private async runHandler(service: string, play: Play, handler: Task, host: InventoryHost, agent: AgentClient, s: HostState): Promise<void> {
+    const t0 = Date.now();
+    const ctx = this.context(play, handler, host, agent, s);
+    const done = (status: Status, msg: string) => this.taskEvent(host, service, play, handler, true, status, msg, undefined, t0);
+    try {
+      const a = this.renderArgs(handler, ctx);
+      const probe = await agent.call(safeProbe(handler, a, ctx));
+      const plan = safePlan(handler, a, probe, ctx);
+      if (plan.status !== "changed" || ctx.check) {
+        done(plan.status === "changed" ? "changed" : plan.status, ctx.check && plan.status === "changed" ? `(check) ${plan.msg}` : plan.msg);
+        if (plan.status === "failed") this.fail(s);
+        return;
+      }
+      const guard = secretOnCommandLine(plan.apply ?? [], this.secrets);
+      if (guard) throw new Error(guard);
+      const results = await agent.call(plan.apply ?? []);
+      const problem = plan.verify ? plan.verify(results) : defaultVerify(plan.apply ?? [], results);
+      if (problem) {
+        done("failed", ctx.mask(problem));
+        this.fail(s);
+        return;
+      }
+      done("changed", plan.msg);
+    } catch (e) {
+      done("failed", oneLine(e));
+      this.fail(s);
+    }
+  }
+
+  private fail(s: HostState): void {
+    s.failed = true;
+  }
+
+  private lost(host: InventoryHost, service: string, play: Play, task: Task | undefined): void {
+    const s = this.hostState(host);
+    this.fail(s);
+    if (task) this.taskEvent(host, service, play, task, false, "failed", "connection to the host was lost", undefined, Date.now());
+  }
+
+  private taskEvent(host: InventoryHost, service: string, play: Play, task: Task, handler: boolean, status: Status, msg: string, diff: string | undefined, t0: number): void {
+    this.count(host.name, status);
+    this.reporter.emit({
+      event: "task",
+      host: host.name,
+      service,
+      play: play.name,
+      task: task.name,
+      module: task.moduleName,
+      handler,
+      status,
+      msg: this.secrets.mask(msg),
+      ...(diff ? { diff: this.secrets.mask(diff) } : {}),
+      seconds: (Date.now() - t0) / 1000,
+    });
+  }
+
+  private tagged(play: Play, task: Task): boolean {
+    const tags = [...play.tags, ...task.tags];
+    if (this.opts.skipTags.some((t) => tags.includes(t))) return false;
+    if (this.opts.tags.length === 0) return !tags.includes("never");
+    return this.opts.tags.some((t) => tags.includes(t) || t === "all");
+  }
+
+  private context(play: Play, task: Task, host: InventoryHost, agent: AgentClient, s: HostState): TaskContext {
+    const vars = buildVars(this.inv, host, play, task, agent.facts, this.vault);
+    const check = task.checkMode ?? this.opts.check;
+    return {
+      host: vars.host as TaskContext["host"],
+      facts: agent.facts,
+      vars,
+      check,
+      diff: this.opts.diff,
+      become: task.become ?? play.become,
+      render: (src) => render(src, vars),
+      mask: (t) => this.secrets.mask(t),
+      isSecret: (t) => this.secrets.isSecret(t),
+      runState: s.runState,
+    };
+  }
+
+  /** Render `{{ }}` in string arguments (strict), then let the module's schema apply defaults. */
+  private renderArgs(task: Task, ctx: TaskContext): unknown {
+    const walk = (v: unknown, field: string): unknown => {
+      if (typeof v === "string" && v.includes("{{"))
+        return render({ inline: v, where: { ...task.where, field: `${task.where.field}.${field}` } }, ctx.vars);
+      if (Array.isArray(v)) return v.map((x, i) => walk(x, `${field}[${i}]`));
+      if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, `${field}.${k}`)]));
+      return v;
+    };
+    const rendered = walk(task.args, task.moduleName);
+    const parsed = task.module.args.safeParse(rendered);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new InputError(task.where.file, task.where.line, task.where.col, `${task.where.field}.${task.moduleName}.${issue.path.join(".")}`, issue.message);
+    }
+    return parsed.data;
+  }
+
+  private async batchProbes(agent: AgentClient, idx: number[], opsOf: (i: number) => Op[]): Promise<Map<number, OpResult[]> | undefined> {
+    const ops = idx.map(opsOf);
+    try {
+      const results = await agent.call(ops.flat());
+      return splitResults(idx, ops, results);
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function splitResults(idx: number[], ops: Op[][], results: OpResult[]): Map<number, OpResult[]> {
+  const out = new Map<number, OpResult[]>();
+  let k = 0;
+  idx.forEach((i, n) => {
+    out.set(i, results.slice(k, k + ops[n].length));
+    k += ops[n].length;
+  });
+  return out;
+}
+
+function safeProbe(task: Task, args: unknown, ctx: TaskContext): Op[] {
+  try {
+    return task.module.probe(args, ctx);
+  } catch {
+    return []; // plan() will see no results and report the problem
+  }
+}
+
+function safePlan(task: Task, args: unknown, results: OpResult[], ctx: TaskContext): Plan {
+  try {
+    return task.module.plan(args, results, ctx);
+  } catch (e) {
+    return { status: "failed", msg: oneLine(e) };
+  }
+}
+
+function defaultVerify(ops: Op[], results: OpResult[]): string | undefined {
+  for (let i = 0; i < ops.length; i++) {
+    const r = results[i];
+    if (!r) return "no result from the host";
+    if (!r.ok) return r.error;
+    if (ops[i].op === "sh" && "rc" in r && r.rc !== 0) return `command failed (rc ${r.rc}): ${(r.stderr || r.stdout).trim().split("\n").slice(-3).join(" | ")}`;
+  }
+  return undefined;
+}
+
+/** A secret may travel in stdin or file content, never in a script, path or environment. */
+export function secretOnCommandLine(ops: Op[], secrets: SecretFilter): string | undefined {
+  for (const op of ops) {
+    const visible = op.op === "sh" ? [op.script, op.cwd ?? "", ...Object.values(op.env ?? {})] : op.op === "write" ? [op.path, op.validate ?? ""] : op.op === "stat" ? [op.path] : [];
+    if (visible.some((v) => secrets.isSecret(v))) return "refusing to send a secret value on a command line (it must go through stdin or a file)";
+  }
+  return undefined;
+}
+
+export function hostsOfPlay(_inv: Inventory, play: Play, limited: InventoryHost[]): InventoryHost[] {
+  return limited.filter((h) => playMatches(play.hosts, h));
+}
+
+/** A play's `hosts:` — comma-separated tiers, host names, globs or `all` — matches this host. */
+export function playMatches(pattern: string, h: InventoryHost): boolean {
+  return pattern
+    .split(",")
+    .map((x) => x.trim())
+    .some((p) => p === "all" || p === h.tier || p === h.name || picomatch(p)(h.name));
+}
+
+export function oneLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split("\n")[0];
+}
+
+export function exitCodeFor(counts: Map<string, Counts>): number {
+  let failed = false;
+  for (const c of counts.values()) {
+    if (c.unreachable) return 4;
+    if (c.failed) failed = true;
+  }
+  return failed ? 2 : 0;
+}

@@ -1,0 +1,157 @@
+/**
+ * Who to connect to: the environment file (tiers, users) plus the stack's Terraform outputs
+ * (addresses, volume ids). Outputs are read from `hosts/<env>.outputs.json`, written by
+ * `make inventory ENV=…` (`terraform output -json`) or by the lab, in either of two shapes:
+ *   terraform output -json : {"inventory": {"value": {...}, "type": ..., "sensitive": false}}
+ *   cdktf --outputs-file   : {"<stack>": {"inventory": {...}}}
+ * The outputs are authoritative for which hosts exist; the environment file for what they are.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import picomatch from "picomatch";
+import { z } from "zod";
+import type { Environment } from "../config/environment";
+import { InputError, fieldPath } from "../config/errors";
+import { hostsDir } from "../config/load";
+import { didYouMean } from "../config/validate";
+import type { HostVars } from "./modules/types";
+
+export interface InventoryHost extends HostVars {
+  /** address the runner dials through the bastion */
+  address: string;
+  port: number;
+}
+
+export interface Inventory {
+  env: Environment;
+  bastion: { address: string; port: number; user: string };
+  hosts: InventoryHost[];
+  /** tier name -> hosts */
+  groups: Record<string, InventoryHost[]>;
+  outputsFile: string;
+  knownHostsFile: string;
+}
+
+const volumeOut = z
+  .object({
+    volumeId: z.string().optional(),
+    device: z.string(),
+    mountPoint: z.string(),
+    filesystem: z.string(),
+    encryption: z.string().default("none"),
+  })
+  .passthrough();
+const hostOut = z
+  .object({
+    tier: z.string(),
+    privateIp: z.string(),
+    ipv6: z.string().nullish(),
+    user: z.string().optional(),
+    port: z.number().int().optional(),
+    volumes: z.record(volumeOut).default({}),
+  })
+  .passthrough();
+const inventoryOut = z.object({
+  bastion: z.object({ publicIp: z.string(), privateIp: z.string().nullish(), user: z.string().optional(), port: z.number().int().optional() }).passthrough(),
+  hosts: z.record(hostOut),
+});
+
+export function outputsFile(envName: string): string {
+  return process.env.MULTITIER_OUTPUTS ?? path.join(hostsDir(), `${envName}.outputs.json`);
+}
+
+export function knownHostsFile(envName: string): string {
+  return process.env.MULTITIER_KNOWN_HOSTS ?? path.join(hostsDir(), `${envName}.known_hosts`);
+}
+
+/** Read and check the outputs file; every problem is one line naming the file. */
+export function readOutputs(file: string): z.output<typeof inventoryOut> {
+  const hint = "run `make inventory ENV=<env>` after `cdktf deploy` (or `make lab-up` for the lab)";
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    throw new InputError(file, 0, 0, "", `outputs file not found; ${hint}`);
+  }
+  if (!text.trim()) throw new InputError(file, 0, 0, "", `outputs file is empty; ${hint}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(file, 0, 0, "", `expected the JSON of \`terraform output -json\`, got invalid JSON (${(e as Error).message}); ${hint}`);
+  }
+  const value = extractInventory(json);
+  if (value === undefined) throw new InputError(file, 0, 0, "inventory", `expected an "inventory" output, got none; ${hint}`);
+  const parsed = inventoryOut.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InputError(file, 0, 0, fieldPath(["inventory", ...issue.path]), `${issue.message.toLowerCase()}; ${hint}`);
+  }
+  return parsed.data;
+}
+
+function extractInventory(json: unknown): unknown {
+  if (!json || typeof json !== "object") return undefined;
+  const o = json as Record<string, any>;
+  if (o.inventory) return o.inventory.value !== undefined && o.inventory.type !== undefined ? o.inventory.value : o.inventory;
+  for (const stack of Object.values(o)) if (stack && typeof stack === "object" && (stack as any).inventory) return (stack as any).inventory;
+  return undefined;
+}
+
+export function loadInventory(env: Environment, file = outputsFile(env.name)): Inventory {
+  const out = readOutputs(file);
+  const hosts: InventoryHost[] = [];
+  for (const [name, h] of Object.entries(out.hosts)) {
+    const tier = env.tiers[h.tier];
+    if (!tier) throw new InputError(file, 0, 0, `inventory.hosts.${name}.tier`, `tier "${h.tier}" is not in ${env.file}${didYouMean(h.tier, Object.keys(env.tiers))}`);
+    const volumes: HostVars["volumes"] = {};
+    for (const v of tier.volumes) {
+      const o = h.volumes[v.name];
+      volumes[v.name] = { ...v, ...(o ?? {}), device: o?.device ?? v.device, mountPoint: v.mountPoint, filesystem: v.filesystem, encryption: v.encryption };
+    }
+    hosts.push({
+      name,
+      tier: h.tier,
+      privateIp: h.privateIp,
+      ...(h.ipv6 ? { ipv6: h.ipv6 } : {}),
+      user: h.user ?? tier.user ?? env.sshUser,
+      volumes,
+      address: h.privateIp,
+      port: h.port ?? 22,
+    });
+  }
+  hosts.sort((a, b) => a.tier.localeCompare(b.tier) || a.name.localeCompare(b.name, undefined, { numeric: true }));
+  const groups: Record<string, InventoryHost[]> = {};
+  for (const t of Object.keys(env.tiers)) groups[t] = hosts.filter((h) => h.tier === t);
+  return {
+    env,
+    bastion: { address: out.bastion.publicIp, port: out.bastion.port ?? 22, user: out.bastion.user ?? env.bastion.user ?? env.sshUser },
+    hosts,
+    groups,
+    outputsFile: file,
+    knownHostsFile: knownHostsFile(env.name),
+  };
+}
+
+/**
+ * Hosts matching a pattern list "a,b,c": each item a tier, a host name, a glob over host
+ * names (web*), `all`, or `!x` to exclude. Unknown names that match nothing are an error.
+ */
+export function selectHosts(inv: Inventory, pattern: string, what = "--limit"): InventoryHost[] {
+  const items = pattern.split(",").map((s) => s.trim()).filter(Boolean);
+  const include = items.filter((i) => !i.startsWith("!"));
+  const exclude = items.filter((i) => i.startsWith("!")).map((i) => i.slice(1));
+  const matchOne = (item: string): InventoryHost[] => {
+    if (item === "all" || item === "*") return inv.hosts;
+    if (inv.groups[item]) return inv.groups[item];
+    const isMatch = picomatch(item);
+    const found = inv.hosts.filter((h) => isMatch(h.name) || h.name === item);
+    if (found.length === 0)
+      throw new InputError("argument", 0, 0, what, `"${item}" matches no tier or host (tiers: ${Object.keys(inv.groups).join(", ")}; hosts: ${inv.hosts.map((h) => h.name).join(", ")})${didYouMean(item, [...Object.keys(inv.groups), ...inv.hosts.map((h) => h.name)])}`);
+    return found;
+  };
+  const chosen = new Set<InventoryHost>();
+  for (const item of include.length ? include : ["all"]) for (const h of matchOne(item)) chosen.add(h);
+  for (const item of exclude) for (const h of matchOne(item)) chosen.delete(h);
+  return inv.hosts.filter((h) => chosen.has(h));
+}

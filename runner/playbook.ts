@@ -1,0 +1,177 @@
+/**
+ * Load `playbooks/<service>.yml`: plays, tasks and handlers, every problem reported at its
+ * file:line:col before anything is sent to a host (unknown module with did-you-mean, module
+ * arguments checked by the module's own schema, `when` expressions compiled, `notify` names
+ * resolved, template files present).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import Jexl from "jexl";
+import { z } from "zod";
+import { InputError, fieldPath } from "../config/errors";
+import { didYouMean } from "../config/validate";
+import { YamlSource } from "../config/yamlsource";
+import { modules } from "./modules";
+import type { Module } from "./modules/types";
+import { templatesDir } from "./template";
+
+export interface Where {
+  file: string;
+  line: number;
+  col: number;
+  field: string;
+}
+
+export interface Task {
+  name: string;
+  module: Module;
+  moduleName: string;
+  args: Record<string, unknown>;
+  when?: string;
+  notify: string[];
+  tags: string[];
+  /** undefined: follow --check; false: always run for real; true: always check */
+  checkMode?: boolean;
+  become?: boolean;
+  vars: Record<string, unknown>;
+  where: Where;
+}
+
+export interface Play {
+  name: string;
+  hosts: string;
+  become: boolean;
+  vars: Record<string, unknown>;
+  tags: string[];
+  tasks: Task[];
+  handlers: Task[];
+  where: Where;
+}
+
+export interface Playbook {
+  file: string;
+  service: string;
+  plays: Play[];
+}
+
+export const jexl = new Jexl.Jexl();
+
+export function playbooksDir(): string {
+  return process.env.MULTITIER_PLAYBOOKS_DIR ?? "playbooks";
+}
+
+export function listServices(dir = playbooksDir()): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".yml") && f !== "common.yml")
+    .map((f) => f.replace(/\.yml$/, ""))
+    .sort();
+}
+
+const TASK_KEYS = ["name", "when", "notify", "tags", "check_mode", "become", "vars"];
+const PLAY_KEYS = ["name", "hosts", "become", "vars", "tasks", "handlers", "tags"];
+
+const str = (what: string) => z.string({ errorMap: (_i, c) => ({ message: `expected ${what}, got ${JSON.stringify(c.data) ?? "nothing"}` }) }).min(1);
+const strList = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
+
+export function loadPlaybook(service: string, dir = playbooksDir()): Playbook {
+  const file = path.join(dir, `${service}.yml`);
+  if (!fs.existsSync(file)) {
+    const known = listServices(dir);
+    throw new InputError("argument", 0, 0, "service", `no service "${service}" (no ${file}); known: ${known.join(", ") || "none"}${didYouMean(service, known)}`);
+  }
+  return parsePlaybook(YamlSource.read(file), service);
+}
+
+export function parsePlaybook(src: YamlSource, service: string): Playbook {
+  const syntax = src.syntaxError();
+  if (syntax) throw syntax;
+  const raw = src.value();
+  if (!Array.isArray(raw)) throw src.error([], "expected a list of plays");
+  const plays = raw.map((p, i) => parsePlay(src, p, [i]));
+  return { file: src.file, service, plays };
+}
+
+function where(src: YamlSource, p: ReadonlyArray<string | number>, keyOnly = false): Where {
+  const [line, col] = src.positionOf(p, keyOnly);
+  return { file: src.file, line, col, field: fieldPath(p) };
+}
+
+function check<T>(src: YamlSource, p: (string | number)[], schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown): T {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw src.error([...p, ...issue.path], issue.message);
+  }
+  return r.data;
+}
+
+function parsePlay(src: YamlSource, raw: unknown, p: (string | number)[]): Play {
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw src.error(p, "expected a play (a mapping with name, hosts and tasks)");
+  const o = raw as Record<string, unknown>;
+  for (const k of Object.keys(o))
+    if (!PLAY_KEYS.includes(k)) throw src.error([...p, k], `unknown play key${didYouMean(k, PLAY_KEYS) || `; expected one of ${PLAY_KEYS.join(", ")}`}`, true);
+  const name = check(src, [...p, "name"], str("a play name"), o.name);
+  const hosts = check(src, [...p, "hosts"], str("a tier, host name, glob or all"), o.hosts);
+  const become = check(src, [...p, "become"], z.boolean({ errorMap: () => ({ message: "expected true or false" }) }).default(true), o.become);
+  const vars = check(src, [...p, "vars"], z.record(z.unknown(), { errorMap: () => ({ message: "expected a mapping of variables" }) }).default({}), o.vars);
+  const tags = check(src, [...p, "tags"], strList.default([]), o.tags);
+  if (!Array.isArray(o.tasks)) throw src.error([...p, "tasks"], "expected a list of tasks");
+  const handlerList = o.handlers === undefined ? [] : o.handlers;
+  if (!Array.isArray(handlerList)) throw src.error([...p, "handlers"], "expected a list of handlers");
+  const handlers = handlerList.map((t, i) => parseTask(src, t, [...p, "handlers", i]));
+  const tasks = o.tasks.map((t, i) => parseTask(src, t, [...p, "tasks", i]));
+  const handlerNames = handlers.map((h) => h.name);
+  tasks.forEach((t, i) =>
+    t.notify.forEach((n, j) => {
+      if (!handlerNames.includes(n)) {
+        const np = [...p, "tasks", i, "notify"];
+        throw src.error(Array.isArray((o.tasks as any[])[i].notify) ? [...np, j] : np, `no handler named "${n}" in this play${didYouMean(n, handlerNames)}`);
+      }
+    }),
+  );
+  return { name, hosts, become, vars, tags, tasks, handlers, where: where(src, p) };
+}
+
+function parseTask(src: YamlSource, raw: unknown, p: (string | number)[]): Task {
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw src.error(p, "expected a task (a mapping with name and one module)");
+  const o = raw as Record<string, unknown>;
+  const name = check(src, [...p, "name"], str("a task name"), o.name);
+  const moduleKeys = Object.keys(o).filter((k) => !TASK_KEYS.includes(k));
+  const known = Object.keys(modules);
+  if (moduleKeys.length === 0) throw src.error(p, `expected one module (${known.join(", ")}), got none`);
+  for (const k of moduleKeys)
+    if (!modules[k]) throw src.error([...p, k], `unknown module or task key${didYouMean(k, [...known, ...TASK_KEYS]) || `; modules: ${known.join(", ")}`}`, true);
+  if (moduleKeys.length > 1) throw src.error([...p, moduleKeys[1]], `expected one module per task, got ${moduleKeys.join(" and ")}`, true);
+  const moduleName = moduleKeys[0];
+  const module = modules[moduleName];
+  const rawArgs = o[moduleName] ?? {};
+  const args = check(src, [...p, moduleName], module.args, rawArgs) as Record<string, unknown>;
+  if (moduleName === "template" && typeof args.src === "string" && !args.src.includes("{{")) {
+    const tf = path.join(templatesDir(), args.src);
+    if (!fs.existsSync(tf)) throw src.error([...p, moduleName, "src"], `template ${tf} not found`);
+  }
+  let when: string | undefined;
+  if (o.when !== undefined) {
+    when = check(src, [...p, "when"], z.union([z.string(), z.boolean()]).transform(String), o.when);
+    try {
+      jexl.compile(when);
+    } catch (e) {
+      throw src.error([...p, "when"], `expected an expression such as "env.network.ipv6 && facts.pkgManager == 'apt'": ${(e as Error).message}`);
+    }
+  }
+  return {
+    name,
+    module,
+    moduleName,
+    args: rawArgs as Record<string, unknown>,
+    when,
+    notify: check(src, [...p, "notify"], strList.default([]), o.notify),
+    tags: check(src, [...p, "tags"], strList.default([]), o.tags),
+    checkMode: check(src, [...p, "check_mode"], z.boolean().optional(), o.check_mode),
+    become: check(src, [...p, "become"], z.boolean().optional(), o.become),
+    vars: check(src, [...p, "vars"], z.record(z.unknown()).default({}), o.vars),
+    where: where(src, p),
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * One run of the runner, from CLI options to exit code: load and check everything locally
+ * (environment, outputs, playbooks, vault) so that bad input changes nothing remotely, then
+ * connect (one SSH connection to the bastion), execute, print the recap.
+ */
+import type { Environment } from "../config/environment";
+import { loadEnvironment } from "../config/load";
+import { InputError } from "../config/errors";
+import { Executor, exitCodeFor, playMatches, type Connector, type SecretFilter } from "./executor";
+import type { Reporter } from "./events";
+import { loadInventory, selectHosts, type Inventory, type InventoryHost } from "./inventory";
+import { listServices, loadPlaybook, type Playbook } from "./playbook";
+import { HumanReporter, JsonReporter } from "./report";
+
+export interface RunRequest {
+  env: string;
+  command: "deploy" | "restart";
+  services: string[];
+  check: boolean;
+  diff: boolean;
+  limit?: string;
+  tags: string[];
+  skipTags: string[];
+  forks: number;
+  json: boolean;
+  acceptNewHostKeys: boolean;
+  identity?: string;
+}
+
+export interface RunDeps {
+  /** builds the connector once the inventory is known (SSH by default) */
+  connector(inv: Inventory, req: RunRequest, secrets: SecretFilter): Promise<Connector>;
+  /** the decrypted vault and a filter that masks its values */
+  secrets(env: Environment): { vault: Record<string, unknown>; filter: SecretFilter };
+  reporter?: Reporter;
+}
+
+/** `all` expands to every service in dependency order: the tiers' order in the environment file. */
+export function expandServices(env: Environment, services: string[]): string[] {
+  if (!services.includes("all")) return services;
+  const known = listServices();
+  const ordered = [...Object.keys(env.tiers).filter((t) => known.includes(t)), ...known.filter((s) => !(s in env.tiers))];
+  return ordered;
+}
+
+interface ServiceRun {
+  service: string;
+  book: Playbook;
+  hosts: InventoryHost[];
+}
+
+export async function run(req: RunRequest, deps: RunDeps): Promise<{ code: number; executor?: Executor }> {
+  const env = loadEnvironment(req.env);
+  const inv = loadInventory(env);
+  const limited = req.limit ? selectHosts(inv, req.limit) : inv.hosts;
+  const services = expandServices(env, req.services);
+  const common = req.command === "deploy" && listServices().length && safeExists("common") ? loadPlaybook("common") : undefined;
+  const runs: ServiceRun[] = [];
+  for (const service of services) {
+    const book = loadPlaybook(service);
+    const hosts = limited.filter((h) => book.plays.some((p) => playMatches(p.hosts, h)));
+    const plays = common ? [...common.plays, ...book.plays] : book.plays;
+    runs.push({ service, book: { ...book, plays }, hosts });
+  }
+  const { vault, filter } = deps.secrets(env);
+  const reporter = deps.reporter ?? (req.json ? new JsonReporter() : new HumanReporter());
+  const allHosts = [...new Set(runs.flatMap((r) => r.hosts.map((h) => h.name)))];
+  reporter.emit({ event: "start", env: env.name, command: req.command, services, check: req.check, diff: req.diff, hosts: allHosts });
+  const t0 = Date.now();
+  const connector = await deps.connector(inv, req, filter);
+  const tags = req.command === "restart" ? ["restart"] : req.tags;
+  const executor = new Executor(inv, connector, reporter, filter, vault, { check: req.check, diff: req.diff, tags, skipTags: req.skipTags, forks: req.forks });
+  let sigints = 0;
+  const onSigint = () => {
+    sigints++;
+    if (sigints > 1) process.exit(130);
+    reporter.emit({ event: "interrupted", msg: "stopping after the operations in flight (Ctrl-C again to abort at once)" });
+    executor.interrupt();
+  };
+  process.on("SIGINT", onSigint);
+  try {
+    for (const r of runs) {
+      if (executor.wasInterrupted) break;
+      await executor.runPlaybook(r.book, r.hosts, r.service);
+    }
+  } finally {
+    process.off("SIGINT", onSigint);
+    await executor.close();
+  }
+  const hosts = Object.fromEntries([...executor.counts.entries()]);
+  reporter.emit({ event: "recap", hosts, seconds: (Date.now() - t0) / 1000 });
+  const code = executor.wasInterrupted ? 130 : exitCodeFor(executor.counts);
+  return { code, executor };
+}
+
+function safeExists(service: string): boolean {
+  try {
+    loadPlaybook(service);
+    return true;
+  } catch (e) {
+    if (e instanceof InputError && e.field === "service") return false;
+    throw e;
+  }
+}
