@@ -14,7 +14,7 @@ SERVICES := $(filter-out common,$(basename $(notdir $(wildcard playbooks/*.yml))
 RUN_FLAGS = --env $(ENV) $(if $(CHECK),--check) $(if $(DIFF),--diff) $(if $(LIMIT),--limit '$(LIMIT)') $(if $(TAGS),--tags '$(TAGS)')
 
 .DEFAULT_GOAL := help
-.PHONY: help setup typecheck test test-unit synth synth-hcl validate bench diff apply lab-up lab-down demo inventory plan review policy deploy-all tunnel-notebook
+.PHONY: ping help setup typecheck test test-unit synth synth-hcl validate bench diff apply lab-up lab-down demo inventory plan review policy deploy-all tunnel-notebook
 
 help: ## list the targets (this text)
 	@echo "multitier — make <target> [ENV=$(ENV)]"
@@ -50,6 +50,15 @@ diff: ## show what `cdktf deploy` would change for ENV (needs AWS credentials)
 
 apply: ## deploy the ENV stack with cdktf (asks for confirmation)
 	npx --no-install cdktf deploy $(ENV)
+
+inventory: ## refresh hosts/<ENV>.outputs.json from the deployed stack (terraform output -json)
+	@test -d cdktf.out/stacks/$(ENV) || { echo "inventory: no cdktf.out/stacks/$(ENV); run make synth and make apply first" >&2; exit 1; }
+	cd cdktf.out/stacks/$(ENV) && terraform output -json > $(CURDIR)/hosts/$(ENV).outputs.json.tmp
+	mv hosts/$(ENV).outputs.json.tmp hosts/$(ENV).outputs.json
+	@echo "inventory: wrote hosts/$(ENV).outputs.json"
+
+ping: ## reach every host of ENV through the bastion (no change)
+	$(MULTITIER) ping --env $(ENV) $(if $(LIMIT),--limit '$(LIMIT)')
 
 bench: ## run the benchmarks under bench/ and print their figures
 	@for b in bench/*/run.sh; do [ -f "$$b" ] && bash "$$b"; done; true
