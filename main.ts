@@ -1,8 +1,25 @@
-import { App, TerraformStack } from "cdktf";
-import { Vpc } from "@cdktf/provider-aws/lib/vpc";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+/**
+ * The CDKTF app: one stack per environment file in hosts/ (lab environments excluded: the
+ * lab is local). Invalid files print one line per problem and exit 2.
+ * Kept light on purpose (deep provider imports only): it starts in well under a second.
+ */
+import { App } from "cdktf";
+import { environmentNameFromFile } from "./config/environment";
+import { checkEnvironment, listEnvironmentFiles } from "./config/load";
+import { YamlSource } from "./config/yamlsource";
+import { EnvironmentStack } from "./stacks/environment-stack";
+
 const app = new App();
-const s = new TerraformStack(app, "production");
-new AwsProvider(s, "aws", { region: "us-east-1" });
-new Vpc(s, "vpc", { cidrBlock: "10.0.0.0/16" });
+let bad = 0;
+for (const file of listEnvironmentFiles()) {
+  const { env, errors } = checkEnvironment(YamlSource.read(file));
+  if (!env) {
+    for (const e of errors) process.stderr.write(`${e.message}\n`);
+    bad++;
+    continue;
+  }
+  if (env.platform === "lab") continue;
+  new EnvironmentStack(app, environmentNameFromFile(file), { env });
+}
+if (bad) process.exit(2);
 app.synth();

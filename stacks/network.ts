@@ -1,0 +1,103 @@
+/**
+ * The VPC and everything that routes: public and private subnets per availability zone,
+ * internet gateway, NAT gateway + EIP (in the first public subnet), egress-only internet
+ * gateway for IPv6, route tables, the default network ACL (IPv4 and IPv6 entries) and the
+ * default security group left with no rules.
+ *
+ * Fixes against the reference template: IPv6 is done end to end (VPC /56, a /64 per subnet
+ * assigned on creation, ACL entries for ::/0), DNS hostnames on, NAT and EIP wait for the IGW.
+ */
+import { Fn } from "cdktf";
+import { Construct } from "constructs";
+import { DefaultNetworkAcl } from "@cdktf/provider-aws/lib/default-network-acl";
+import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
+import { EgressOnlyInternetGateway } from "@cdktf/provider-aws/lib/egress-only-internet-gateway";
+import { Eip } from "@cdktf/provider-aws/lib/eip";
+import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
+import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
+import { Route } from "@cdktf/provider-aws/lib/route";
+import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
+import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
+import { Subnet } from "@cdktf/provider-aws/lib/subnet";
+import { Vpc } from "@cdktf/provider-aws/lib/vpc";
+import type { Environment } from "../config/environment";
+import { tags } from "./names";
+
+export interface NetworkProps {
+  env: Environment;
+}
+
+/** IPv6 /64 index of a subnet inside the VPC's /56: public from 0, private from 128. */
+const IPV6_PRIVATE_OFFSET = 128;
+
+export class Network extends Construct {
+  readonly vpc: Vpc;
+  readonly publicSubnets: Subnet[] = [];
+  readonly privateSubnets: Subnet[] = [];
+
+  constructor(scope: Construct, id: string, props: NetworkProps) {
+    super(scope, id);
+    const { env } = props;
+    const ipv6 = env.network.ipv6;
+    this.vpc = new Vpc(this, "vpc", {
+      cidrBlock: env.network.vpcCidr,
+      enableDnsSupport: true,
+      enableDnsHostnames: true,
+      assignGeneratedIpv6CidrBlock: ipv6,
+      tags: tags(env, "vpc"),
+    });
+    const subnet = (kind: "public" | "private", cidr: string, i: number) =>
+      new Subnet(this, `${kind}-subnet-${env.availabilityZones[i]}`, {
+        vpcId: this.vpc.id,
+        cidrBlock: cidr,
+        availabilityZone: env.availabilityZones[i],
+        mapPublicIpOnLaunch: false,
+        ...(ipv6
+          ? { ipv6CidrBlock: Fn.cidrsubnet(this.vpc.ipv6CidrBlock, 8, (kind === "private" ? IPV6_PRIVATE_OFFSET : 0) + i), assignIpv6AddressOnCreation: true }
+          : {}),
+        tags: tags(env, `${kind}-${env.availabilityZones[i]}`, { Tier: kind }),
+      });
+    env.network.publicSubnets.forEach((c, i) => this.publicSubnets.push(subnet("public", c, i)));
+    env.network.privateSubnets.forEach((c, i) => this.privateSubnets.push(subnet("private", c, i)));
+
+    const igw = new InternetGateway(this, "igw", { vpcId: this.vpc.id, tags: tags(env, "igw") });
+    const natEip = new Eip(this, "nat-eip", { domain: "vpc", dependsOn: [igw], tags: tags(env, "nat-eip") });
+    const nat = new NatGateway(this, "nat", {
+      allocationId: natEip.allocationId,
+      subnetId: this.publicSubnets[0].id,
+      dependsOn: [igw],
+      tags: tags(env, "nat"),
+    });
+    const eigw = ipv6 ? new EgressOnlyInternetGateway(this, "eigw", { vpcId: this.vpc.id, tags: tags(env, "eigw") }) : undefined;
+
+    const publicRt = new RouteTable(this, "public-rt", { vpcId: this.vpc.id, tags: tags(env, "public-rt") });
+    new Route(this, "public-default-v4", { routeTableId: publicRt.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id });
+    if (ipv6) new Route(this, "public-default-v6", { routeTableId: publicRt.id, destinationIpv6CidrBlock: "::/0", gatewayId: igw.id });
+    const privateRt = new RouteTable(this, "private-rt", { vpcId: this.vpc.id, tags: tags(env, "private-rt") });
+    new Route(this, "private-default-v4", { routeTableId: privateRt.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nat.id });
+    if (eigw) new Route(this, "private-default-v6", { routeTableId: privateRt.id, destinationIpv6CidrBlock: "::/0", egressOnlyGatewayId: eigw.id });
+    this.publicSubnets.forEach((s, i) => new RouteTableAssociation(this, `public-rta-${env.availabilityZones[i]}`, { routeTableId: publicRt.id, subnetId: s.id }));
+    this.privateSubnets.forEach((s, i) => new RouteTableAssociation(this, `private-rta-${env.availabilityZones[i]}`, { routeTableId: privateRt.id, subnetId: s.id }));
+
+    // Stateless filtering stays permissive (security groups do the real work) but covers IPv6,
+    // which the reference template's ACL forgot.
+    const entry = (ruleNo: number, v6: boolean) => ({
+      ruleNo,
+      action: "allow",
+      protocol: "-1",
+      fromPort: 0,
+      toPort: 0,
+      ...(v6 ? { ipv6CidrBlock: "::/0" } : { cidrBlock: "0.0.0.0/0" }),
+    });
+    const entries = ipv6 ? [entry(100, false), entry(101, true)] : [entry(100, false)];
+    new DefaultNetworkAcl(this, "default-acl", {
+      defaultNetworkAclId: this.vpc.defaultNetworkAclId,
+      subnetIds: [...this.publicSubnets, ...this.privateSubnets].map((s) => s.id),
+      ingress: entries,
+      egress: entries,
+      tags: tags(env, "acl"),
+    });
+    // Managed with no rules at all: nothing can use the default group by accident.
+    new DefaultSecurityGroup(this, "default-sg", { vpcId: this.vpc.id, ingress: [], egress: [], tags: tags(env, "default-sg-unused") });
+  }
+}

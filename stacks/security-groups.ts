@@ -1,0 +1,50 @@
+/**
+ * One security group for the bastion and one per tier, with every rule a separate
+ * `aws_vpc_security_group_{ingress,egress}_rule` (never mixed with inline rules: NOTES §2).
+ * The groups declare no inline egress, and the AWS provider removes AWS's default
+ * allow-all egress rule from a group it creates — so the only egress is what rules.ts lists,
+ * which is exactly the reference template's flaw fixed.
+ */
+import { Construct } from "constructs";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import type { Environment } from "../config/environment";
+import { isIpv6, tags } from "./names";
+import { BASTION, ruleId, securityRules } from "./rules";
+
+export interface SecurityGroupsProps {
+  env: Environment;
+  vpcId: string;
+}
+
+export class SecurityGroups extends Construct {
+  /** group name ("bastion" or a tier) -> security group */
+  readonly groups: Record<string, SecurityGroup> = {};
+
+  constructor(scope: Construct, id: string, props: SecurityGroupsProps) {
+    super(scope, id);
+    const { env, vpcId } = props;
+    for (const name of [BASTION, ...Object.keys(env.tiers)]) {
+      this.groups[name] = new SecurityGroup(this, `${name}-sg`, {
+        name: `${env.prefix}-${name}`,
+        description: name === BASTION ? "SSH hop host: SSH from the operators only" : `${name} tier`,
+        vpcId,
+        revokeRulesOnDelete: true,
+        tags: tags(env, `${name}-sg`, name === BASTION ? {} : { Tier: name }),
+      });
+    }
+    for (const r of securityRules(env)) {
+      const common = {
+        securityGroupId: this.groups[r.group].id,
+        ipProtocol: r.protocol,
+        fromPort: r.fromPort,
+        toPort: r.toPort,
+        description: r.description,
+        ...(r.peerGroup ? { referencedSecurityGroupId: this.groups[r.peerGroup].id } : isIpv6(r.cidr!) ? { cidrIpv6: r.cidr } : { cidrIpv4: r.cidr }),
+      };
+      if (r.direction === "ingress") new VpcSecurityGroupIngressRule(this, ruleId(r), common);
+      else new VpcSecurityGroupEgressRule(this, ruleId(r), common);
+    }
+  }
+}
