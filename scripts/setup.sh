@@ -10,11 +10,14 @@ declare -A PKG=(
   [sshd]=openssh-server [ssh]=openssh-client [supervisord]=supervisor [crontab]=cron
   [mkfs.xfs]=xfsprogs [cryptsetup]=cryptsetup-bin [nginx]=nginx-light [ansible-playbook]=ansible
   [ip]=iproute2 [mkfs.ext4]=e2fsprogs [findmnt]=util-linux [losetup]=mount [chronyd]=chrony
-  [openssl]=openssl [python3]=python3 [git]=git [make]=make
+  [openssl]=openssl [python3]=python3 [git]=git [make]=make [bc]=bc [/usr/bin/time]=time
 )
 missing=()
 for cmd in "${!PKG[@]}"; do
-  command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("${PKG[$cmd]}")
+  case "$cmd" in
+    /*) [ -x "$cmd" ] || missing+=("${PKG[$cmd]}") ;;   # a path: the shell builtin of the same name does not count
+    *) command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("${PKG[$cmd]}") ;;
+  esac
 done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
