@@ -1,4 +1,5 @@
 import { Testing } from "cdktf";
+import "cdktf/lib/testing/adapters/jest"; // the matchers' type declarations
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
