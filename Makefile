@@ -63,6 +63,12 @@ ping: ## reach every host of ENV through the bastion (no change)
 bench: ## run the benchmarks under bench/ and print their figures
 	@for b in bench/*/run.sh; do [ -f "$$b" ] && bash "$$b"; done; true
 
+lab-up: ## bring up the local lab: a bastion + LAB_HOSTS hosts per tier as namespaces with real sshd (root)
+	node --import tsx lab/cli.ts up
+
+lab-down: ## remove every namespace, mount, loop device and process of the lab (safe twice)
+	node --import tsx lab/cli.ts down
+
 deploy-all: ## deploy every service in dependency order (database first)
 	$(MULTITIER) deploy all $(RUN_FLAGS)
 

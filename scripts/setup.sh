@@ -10,7 +10,7 @@ declare -A PKG=(
   [sshd]=openssh-server [ssh]=openssh-client [supervisord]=supervisor [crontab]=cron
   [mkfs.xfs]=xfsprogs [cryptsetup]=cryptsetup-bin [nginx]=nginx-light [ansible-playbook]=ansible
   [ip]=iproute2 [mkfs.ext4]=e2fsprogs [findmnt]=util-linux [losetup]=mount [chronyd]=chrony
-  [openssl]=openssl [python3]=python3 [git]=git [make]=make [bc]=bc [/usr/bin/time]=time
+  [sudo]=sudo [openssl]=openssl [python3]=python3 [git]=git [make]=make [bc]=bc [/usr/bin/time]=time
 )
 missing=()
 for cmd in "${!PKG[@]}"; do
