@@ -3,7 +3,12 @@
  * bastion (runner/ssh) and the environment's vault (runner/secrets). `LocalConnector`
  * runs the agent as a local process — the unit tests of the executor use it.
  */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import type { ClientChannel } from "ssh2";
 import type { Environment } from "../config/environment";
+import { SshSession } from "./ssh";
 import { AgentChannel, localChannel } from "./agent/client";
 import type { Connector, SecretFilter } from "./executor";
 import type { Inventory, InventoryHost } from "./inventory";
@@ -26,8 +31,66 @@ export function defaultDeps(): RunDeps {
   };
 }
 
-async function sshConnector(_inv: Inventory, _req: RunRequest, _secrets: SecretFilter): Promise<Connector> {
-  throw new Error("the SSH connector is not wired yet");
+/** Which private key: --identity, $MULTITIER_IDENTITY, the lab's key, ssh-agent, ~/.ssh/id_*. */
+export function identityFor(inv: Inventory, req: Pick<RunRequest, "identity">): string | undefined {
+  if (req.identity) return req.identity;
+  if (process.env.MULTITIER_IDENTITY) return process.env.MULTITIER_IDENTITY;
+  const labKey = (inv.env.lab as { identityFile?: string } | undefined)?.identityFile;
+  if (inv.env.platform === "lab" && labKey && fs.existsSync(labKey)) return labKey;
+  if (process.env.SSH_AUTH_SOCK) return undefined;
+  return ["id_ed25519", "id_rsa"].map((f) => path.join(os.homedir(), ".ssh", f)).find((f) => fs.existsSync(f));
+}
+
+/** SSH through the bastion: one session per run, opened on first use. */
+export class SshConnector implements Connector {
+  private session?: Promise<SshSession>;
+
+  constructor(
+    private readonly inv: Inventory,
+    private readonly req: Pick<RunRequest, "identity" | "acceptNewHostKeys">,
+    private readonly notice: (msg: string) => void = (m) => process.stderr.write(`${m}\n`),
+  ) {}
+
+  private sessionOnce(): Promise<SshSession> {
+    this.session ??= SshSession.open({
+      bastion: { name: "bastion", address: this.inv.bastion.address, port: this.inv.bastion.port, user: this.inv.bastion.user },
+      identityFile: identityFor(this.inv, this.req),
+      knownHostsFile: this.inv.knownHostsFile,
+      acceptNewHostKeys: this.req.acceptNewHostKeys,
+      notice: this.notice,
+    });
+    return this.session;
+  }
+
+  async open(host: InventoryHost, command: string): Promise<AgentChannel> {
+    const session = await this.sessionOnce();
+    const target = await session.target({ name: host.name, address: host.address, port: host.port, user: host.user });
+    return channelOf(await target.exec(command));
+  }
+
+  async close(): Promise<void> {
+    if (this.session) await (await this.session.catch(() => undefined))?.close();
+  }
+}
+
+/** An ssh2 exec channel as the agent's byte channel. */
+function channelOf(ch: ClientChannel): AgentChannel {
+  const callbacks: ((r: string) => void)[] = [];
+  let done = false;
+  let exit = "";
+  ch.on("exit", (code: number | null, signal?: string) => (exit = signal ? `killed by ${signal}` : `exited with ${code}`));
+  const fire = (reason: string) => {
+    if (done) return;
+    done = true;
+    callbacks.forEach((cb) => cb(exit ? `agent ${exit}` : reason));
+  };
+  ch.on("close", () => fire("channel closed"));
+  ch.on("error", (e: Error) => fire(e.message));
+  return { stdin: ch, stdout: ch, stderr: ch.stderr, onClose: (cb) => callbacks.push(cb), close: () => ch.close() };
+}
+
+async function sshConnector(inv: Inventory, req: RunRequest, _secrets: SecretFilter): Promise<Connector> {
+  return new SshConnector(inv, req);
 }
 
 function loadSecrets(_env: Environment): { vault: Record<string, unknown>; filter: SecretFilter } {

@@ -1,0 +1,211 @@
+/**
+ * SSH through the bastion (NOTES §4), on node-ssh / ssh2:
+ *  - ONE TCP connection to the bastion per run; every target is reached through
+ *    `bastion.forwardOut(...)`, whose stream becomes the target connection's `sock`;
+ *  - host keys verified for the bastion and every target against known_hosts;
+ *  - keepalive on (a dead link is noticed within interval × countMax), connect timeout;
+ *  - at most `maxChannels` channels open per host (OpenSSH's MaxSessions is 10);
+ *  - the private key is read once into memory and given to ssh2; agent forwarding off.
+ */
+import * as fs from "fs";
+import pLimit from "p-limit";
+import { NodeSSH } from "node-ssh";
+import type { ClientChannel, ConnectConfig } from "ssh2";
+import { HostKeyError, KnownHosts } from "./known-hosts";
+
+export class UnreachableError extends Error {
+  constructor(readonly host: string, readonly address: string, reason: string) {
+    super(`${host} (${address}) unreachable: ${reason}`);
+    this.name = "UnreachableError";
+  }
+}
+
+export interface Endpoint {
+  name: string;
+  address: string;
+  port?: number;
+  user: string;
+}
+
+export interface SshOptions {
+  bastion: Endpoint;
+  /** private key file; when absent, ssh-agent (SSH_AUTH_SOCK) */
+  identityFile?: string;
+  knownHostsFile: string;
+  acceptNewHostKeys: boolean;
+  connectTimeoutMs?: number;
+  keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
+  maxChannels?: number;
+  /** one-line notes for the operator (e.g. "recorded new host key of …") */
+  notice?: (msg: string) => void;
+}
+
+export class SshSession {
+  /** TCP connections opened to the bastion (the benchmark checks it stays 1) */
+  static bastionConnections = 0;
+  private readonly targets = new Map<string, Promise<TargetConnection>>();
+  private closed = false;
+  private lostReason: string | undefined;
+
+  private constructor(
+    private readonly opts: SshOptions,
+    private readonly bastion: NodeSSH,
+    private readonly auth: Pick<ConnectConfig, "privateKey" | "agent">,
+    private readonly knownHosts: KnownHosts,
+  ) {
+    const conn = bastion.connection!;
+    const lost = (why: string) => {
+      if (!this.closed) this.lostReason ??= why;
+    };
+    conn.on("close", () => lost("the connection to the bastion was lost"));
+    conn.on("error", (e: Error) => lost(`bastion: ${e.message}`));
+  }
+
+  static async open(opts: SshOptions): Promise<SshSession> {
+    const auth = loadAuth(opts.identityFile);
+    const knownHosts = new KnownHosts(opts.knownHostsFile);
+    const ssh = new NodeSSH();
+    SshSession.bastionConnections++;
+    await connect(ssh, opts.bastion, { ...auth, ...common(opts) }, knownHosts, opts);
+    return new SshSession(opts, ssh, auth, knownHosts);
+  }
+
+  /** A connection to `target` through the bastion (cached: one per host per run). */
+  target(target: Endpoint): Promise<TargetConnection> {
+    let t = this.targets.get(target.name);
+    if (!t) {
+      t = this.openTarget(target);
+      this.targets.set(target.name, t);
+      t.catch(() => this.targets.delete(target.name));
+    }
+    return t;
+  }
+
+  private async openTarget(target: Endpoint): Promise<TargetConnection> {
+    const port = target.port ?? 22;
+    if (this.lostReason || this.closed) throw new UnreachableError(target.name, target.address, this.lostReason ?? "session closed");
+    const stream = await new Promise<ClientChannel>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new UnreachableError(target.name, target.address, `no answer through the bastion within ${this.timeout() / 1000}s`)), this.timeout());
+      this.bastion.connection!.forwardOut("127.0.0.1", 0, target.address, port, (err, ch) => {
+        clearTimeout(timer);
+        if (err) reject(new UnreachableError(target.name, target.address, `the bastion could not reach it (${err.message})`));
+        else resolve(ch);
+      });
+    });
+    const ssh = new NodeSSH();
+    await connect(ssh, target, { ...this.auth, ...common(this.opts), sock: stream }, this.knownHosts, this.opts);
+    return new TargetConnection(target, ssh, this.opts.maxChannels ?? 8);
+  }
+
+  private timeout(): number {
+    return this.opts.connectTimeoutMs ?? 10_000;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.targets.values()) (await t.catch(() => undefined))?.close();
+    this.bastion.dispose();
+  }
+}
+
+export class TargetConnection {
+  private readonly limit: ReturnType<typeof pLimit>;
+  constructor(readonly endpoint: Endpoint, private readonly ssh: NodeSSH, maxChannels: number) {
+    this.limit = pLimit(maxChannels);
+  }
+
+  /**
+   * Open an exec channel and keep it (the agent lives on it). The channel counts against the
+   * per-host limit until it closes.
+   */
+  exec(command: string): Promise<ClientChannel> {
+    return new Promise((resolveOuter, rejectOuter) => {
+      this.limit(
+        () =>
+          new Promise<void>((release) => {
+            const conn = this.ssh.connection;
+            if (!conn) {
+              release();
+              rejectOuter(new UnreachableError(this.endpoint.name, this.endpoint.address, "connection closed"));
+              return;
+            }
+            conn.exec(command, (err, channel) => {
+              if (err) {
+                release();
+                rejectOuter(new UnreachableError(this.endpoint.name, this.endpoint.address, `could not open a channel (${err.message})`));
+                return;
+              }
+              channel.on("close", () => release());
+              resolveOuter(channel);
+            });
+          }),
+      ).catch(rejectOuter);
+    });
+  }
+
+  /** Run a command to completion (stdin optional); for simple uses and tests. */
+  async run(command: string, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const r = await this.limit(() => this.ssh.execCommand(command, { stdin, noTrim: true } as any));
+    return { code: r.code, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  close(): void {
+    this.ssh.dispose();
+  }
+}
+
+function common(o: SshOptions): ConnectConfig {
+  return {
+    readyTimeout: o.connectTimeoutMs ?? 10_000,
+    keepaliveInterval: o.keepaliveIntervalMs ?? 5_000,
+    keepaliveCountMax: o.keepaliveCountMax ?? 3,
+    agentForward: false,
+  };
+}
+
+function loadAuth(identityFile?: string): Pick<ConnectConfig, "privateKey" | "agent"> {
+  if (identityFile) {
+    try {
+      return { privateKey: fs.readFileSync(identityFile, "utf8") }; // node-ssh takes key text
+    } catch (e) {
+      throw new Error(`cannot read the private key ${identityFile} (${(e as NodeJS.ErrnoException).code})`);
+    }
+  }
+  if (process.env.SSH_AUTH_SOCK) return { agent: process.env.SSH_AUTH_SOCK };
+  throw new Error("no private key: pass --identity <file> or start ssh-agent (SSH_AUTH_SOCK)");
+}
+
+async function connect(ssh: NodeSSH, ep: Endpoint, cfg: ConnectConfig, known: KnownHosts, opts: SshOptions): Promise<void> {
+  let keyProblem: HostKeyError | undefined;
+  const port = ep.port ?? 22;
+  try {
+    await ssh.connect({
+      ...cfg,
+      host: ep.address,
+      port,
+      username: ep.user,
+      hostVerifier: (key: Buffer) => {
+        try {
+          if (known.verify(ep.name, ep.address, port, key, opts.acceptNewHostKeys) === "recorded")
+            opts.notice?.(`recorded the host key of ${ep.name} (${ep.address}) in ${known.file}`);
+          return true;
+        } catch (e) {
+          keyProblem = e as HostKeyError;
+          return false;
+        }
+      },
+    } as any);
+  } catch (e) {
+    if (keyProblem) throw keyProblem;
+    const msg = (e as Error).message;
+    const reason = /authentication methods failed/i.test(msg)
+      ? `authentication failed for user ${ep.user} (check the key)`
+      : /Timed out/i.test(msg)
+        ? "connection timed out"
+        : /ECONNREFUSED/.test(msg)
+          ? "connection refused (is sshd running?)"
+          : msg;
+    throw new UnreachableError(ep.name, ep.address, reason);
+  }
+}
