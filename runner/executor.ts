@@ -4,7 +4,8 @@
  *   1 round trip   start the agent over one exec channel + gather facts
  *   1 round trip   the probes of every task of the play, batched
  *   then, per task that has something to do: 1 round trip carrying its apply ops together
- *                  with fresh probes of the tasks after it (their view may have changed)
+ *                  with a fresh probe of the next task; after a change every later task is
+ *                  probed afresh (its view may have changed), one round trip each
  *   handlers       at the end of the play, once, if notified by a changed task
  *
  * A converged host therefore costs two round trips per play after connecting, whatever the
@@ -158,7 +159,9 @@ export class Executor {
           args.push(undefined);
           continue;
         }
-        args.push(this.renderArgs(task, ctx));
+        const a = this.renderArgs(task, ctx);
+        task.module.probe(a, ctx); // renders templates: a bad one fails here, before anything is sent
+        args.push(a);
         pre.push(undefined);
       } catch (e) {
         pre.push({ status: "failed", msg: oneLine(e) });
@@ -166,7 +169,10 @@ export class Executor {
       }
     }
     const probeOps = (i: number): Op[] => (pre[i] ? [] : safeProbe(selected[i], args[i], ctxs[i]!));
-    let probes = await this.batchProbes(agent, selected.map((_, i) => i), probeOps);
+    // a task that already failed stops the host there: probe nothing after it
+    const firstFailed = pre.findIndex((p) => p?.status === "failed");
+    const upTo = firstFailed < 0 ? selected.length : firstFailed;
+    let probes = await this.batchProbes(agent, selected.map((_, i) => i).filter((i) => i < upTo), probeOps);
     if (!probes) return this.lost(host, service, play, selected[0]);
     const notified = new Set<string>();
     for (let i = 0; i < selected.length; i++) {
@@ -180,7 +186,17 @@ export class Executor {
         continue;
       }
       const ctx = ctxs[i]!;
-      const plan = safePlan(task, args[i], probes.get(i) ?? [], ctx);
+      let seen = probes.get(i);
+      if (!seen) {
+        // an earlier change may have altered what this task looks at: probe it afresh
+        try {
+          seen = await agent.call(probeOps(i));
+        } catch (e) {
+          done("failed", oneLine(e));
+          return this.fail(s);
+        }
+      }
+      const plan = safePlan(task, args[i], seen, ctx);
       const diff = this.opts.diff && plan.diff ? plan.diff : undefined;
       if (plan.status !== "changed") {
         done(plan.status, plan.msg, diff);
@@ -197,19 +213,19 @@ export class Executor {
         done("failed", guard);
         return this.fail(s);
       }
-      // apply + re-probe what follows, in one round trip
-      const rest = selected.map((_, j) => j).filter((j) => j > i);
+      // apply, and in the same round trip probe the next task (every later one is now stale)
+      const next = selected.findIndex((_, j) => j > i && !pre[j]);
       const applyOps = plan.apply ?? [];
-      const restOps = rest.map(probeOps);
+      const nextOps = next >= 0 ? probeOps(next) : [];
       let results: OpResult[];
       try {
-        results = await agent.call([...applyOps, ...restOps.flat()]);
+        results = await agent.call([...applyOps, ...nextOps]);
       } catch (e) {
         done("failed", oneLine(e));
         return this.fail(s);
       }
+      probes = new Map(next >= 0 ? [[next, results.slice(applyOps.length)]] : []);
       const applied = results.slice(0, applyOps.length);
-      probes = splitResults(rest, restOps, results.slice(applyOps.length));
       const problem = plan.verify ? plan.verify(applied) : defaultVerify(applyOps, applied);
       if (problem) {
         done("failed", ctx.mask(problem), diff);

@@ -1,9 +1,31 @@
 /**
  * The module registry: a task's module key (`template:`, `file:` …) → its Module.
- * Add one line per module.
+ * One file per module; add one line here per module.
  */
+import { command, shell } from "./command";
+import { copy } from "./copy";
+import { cron } from "./cron";
+import { file } from "./file";
+import { git } from "./git";
+import { lineinfile } from "./lineinfile";
+import { packageModule } from "./package";
+import { service } from "./service";
+import { template } from "./template";
 import type { Module } from "./types";
+import { user } from "./user";
 
-export const modules: Record<string, Module> = {};
+export const modules: Record<string, Module> = {
+  template,
+  copy,
+  file,
+  lineinfile,
+  command,
+  shell,
+  package: packageModule,
+  service,
+  user,
+  git,
+  cron,
+};
 
 export const moduleNames = (): string[] => Object.keys(modules).sort();
