@@ -134,6 +134,9 @@ export async function labUp(opts: LabOptions): Promise<LabState> {
   const saveState = () => fs.writeFileSync(path.join(labDir, "state.json"), JSON.stringify(state, null, 2));
   saveState();
   try {
+    // Nothing addressed to the lab's ranges may leave this machine: without this route a
+    // typo'd or direct connection to a lab address would go out of the default route.
+    guardLabRanges(env);
     // bastion: controller link + two bridges
     sh("ip", ["netns", "add", bastion.ns]);
     const rootIf = `m${opts.id}r`;
@@ -225,6 +228,30 @@ function writeInventory(s: LabState): void {
   fs.writeFileSync(s.knownHostsFile, [s.bastion, ...s.hosts].map(line).join("\n") + "\n");
 }
 
+/** The ranges the labs use; the root namespace gets an `unreachable` route for each. */
+const GUARDED = ["10.213.0.0/16", "10.214.0.0/16"];
+
+function guardLabRanges(env: Environment): void {
+  for (const cidr of [...new Set([...GUARDED, env.network.vpcCidr])]) {
+    try {
+      sh("ip", ["route", "add", "unreachable", cidr, "metric", "4242"]);
+    } catch {
+      /* already there (another lab is up) */
+    }
+  }
+}
+
+function unguardLabRanges(): void {
+  const othersUp = sh("ip", ["netns", "list"]).split("\n").some((l) => l.startsWith("mt"));
+  if (othersUp) return;
+  for (const cidr of GUARDED)
+    try {
+      sh("ip", ["route", "del", "unreachable", cidr, "metric", "4242"]);
+    } catch {
+      /* not there */
+    }
+}
+
 export function readState(id: string, labDir = labDirOf(id)): LabState | undefined {
   try {
     return JSON.parse(fs.readFileSync(path.join(labDir, "state.json"), "utf8")) as LabState;
@@ -279,6 +306,7 @@ export async function labDown(opts: { id: string; labDir?: string }): Promise<vo
   } catch {
     /* deleted with its peer */
   }
+  unguardLabRanges();
   fs.rmSync(labDir, { recursive: true, force: true });
   if (state) for (const f of [state.outputsFile, state.knownHostsFile]) fs.rmSync(f, { force: true });
 }

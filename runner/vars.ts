@@ -6,6 +6,7 @@ import type { Facts } from "./agent/protocol";
 import type { Inventory, InventoryHost } from "./inventory";
 import type { HostVars } from "./modules/types";
 import type { Play, Task } from "./playbook";
+import { render } from "./template";
 
 function hostView(h: InventoryHost): HostVars {
   const { address: _a, port: _p, ...view } = h;
@@ -27,7 +28,7 @@ export function buildVars(
   const hosts: Record<string, HostVars> = {};
   for (const h of inv.hosts) hosts[h.name] = hostView(h);
   const { hosts: _expanded, file: _file, ...envView } = env;
-  return {
+  const vars: Record<string, unknown> = {
     ...env.vars,
     ...tierSpec.vars,
     ...play.vars,
@@ -40,4 +41,15 @@ export function buildVars(
     facts,
     vault,
   };
+  // variables may refer to other variables ("{{host.name}}"): render them once, in order
+  for (const source of [env.vars, tierSpec.vars, play.vars, task?.vars ?? {}])
+    for (const key of Object.keys(source)) vars[key] = renderDeep(vars[key], vars, key);
+  return vars;
+}
+
+function renderDeep(v: unknown, ctx: Record<string, unknown>, field: string): unknown {
+  if (typeof v === "string" && v.includes("{{")) return render({ inline: v, where: { file: "vars", line: 0, col: 0, field } }, ctx);
+  if (Array.isArray(v)) return v.map((x, i) => renderDeep(x, ctx, `${field}[${i}]`));
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, renderDeep(x, ctx, `${field}.${k}`)]));
+  return v;
 }

@@ -1,0 +1,85 @@
+/**
+ * Bring a lab up for one test file and point the runner at it: a temp directory holds the
+ * environment file (a copy of hosts/lab.yaml), the outputs, known_hosts; the lab's key goes
+ * to MULTITIER_IDENTITY. `down()` removes everything (call it in afterAll).
+ */
+import { execFileSync, spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { labDown, labUp, type LabHost, type LabState } from "../../lab/lab";
+
+export const ROOT = path.join(__dirname, "..", "..");
+export const isRoot = process.getuid?.() === 0 && process.platform === "linux";
+
+export interface Lab {
+  state: LabState;
+  dir: string;
+  env: NodeJS.ProcessEnv;
+  host(name: string): LabHost;
+  /** run a shell script inside a lab host (as root, outside SSH) */
+  sh(host: string, script: string): string;
+  /** sha256 of every file below `dir` on `host`: "path hash" lines */
+  checksums(host: string, dir: string): string;
+  /** the real CLI */
+  cli(args: string[], extraEnv?: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  down(): Promise<void>;
+}
+
+export async function startLab(id: string, opts: { hostsPerTier?: number; playbooks?: string; templates?: string } = {}): Promise<Lab> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mt-lab-${id}-`));
+  fs.copyFileSync(path.join(ROOT, "hosts", "lab.yaml"), path.join(dir, "lab.yaml"));
+  let state: LabState;
+  try {
+    state = await labUp({ id, hostsPerTier: opts.hostsPerTier ?? 1, outDir: dir, envFile: path.join(dir, "lab.yaml"), labDir: path.join(dir, "lab") });
+  } catch (e) {
+    await labDown({ id, labDir: path.join(dir, "lab") }).catch(() => undefined);
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    MULTITIER_HOSTS_DIR: dir,
+    MULTITIER_IDENTITY: state.keyFile,
+    MULTITIER_PLAYBOOKS_DIR: opts.playbooks ?? path.join(ROOT, "test", "lab", "fixtures", "playbooks"),
+    MULTITIER_TEMPLATES_DIR: opts.templates ?? path.join(ROOT, "test", "lab", "fixtures", "templates"),
+    NO_COLOR: "1",
+  };
+  const host = (name: string) => {
+    const h = name === "bastion" ? state.bastion : state.hosts.find((x) => x.name === name);
+    if (!h) throw new Error(`no lab host ${name}`);
+    return h;
+  };
+  const sh = (name: string, script: string) => {
+    const h = host(name);
+    const holder = fs.readFileSync(path.join(h.dir, "holder.pid"), "utf8").trim();
+    return execFileSync("nsenter", ["-t", holder, "-m", "-n", "-u", "chroot", path.join(h.dir, "root"), "/bin/sh", "-c", script], { encoding: "utf8" });
+  };
+  return {
+    state,
+    dir,
+    env,
+    host,
+    sh,
+    checksums: (name, d) => sh(name, `find ${d} -type f -exec sha256sum {} + 2>/dev/null | sort -k2`),
+    cli: (args, extraEnv = {}) =>
+      new Promise((resolve) => {
+        const child = spawn(path.join(ROOT, "bin", "multitier.js"), args, { cwd: ROOT, env: { ...env, ...extraEnv } });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+      }),
+    down: async () => {
+      await labDown({ id, labDir: path.join(dir, "lab") });
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The recap line of a host from human output: [ok, changed, failed, unreachable, skipped] */
+export function recapOf(stdout: string, host: string): number[] | undefined {
+  const line = stdout.split("\n").find((l) => l.startsWith(host + " ") && /^\S+\s+(\d+\s+){4}\d+$/.test(l.trim()));
+  return line?.trim().split(/\s+/).slice(1).map(Number);
+}

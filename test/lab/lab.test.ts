@@ -1,0 +1,55 @@
+/**
+ * The lab itself: hosts are isolated from the machine and from each other, volumes appear at
+ * the Nitro by-id path inside their host only, and lab-down removes everything (twice is fine).
+ */
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import { labDown } from "../../lab/lab";
+import { isRoot, startLab, type Lab } from "./harness";
+
+const maybe = isRoot ? describe : describe.skip;
+
+const netns = () => execFileSync("ip", ["netns", "list"], { encoding: "utf8" });
+const loops = () => execFileSync("losetup", ["-a"], { encoding: "utf8" });
+
+maybe("the lab", () => {
+  let lab: Lab | undefined;
+  afterAll(async () => {
+    await lab?.down().catch(() => undefined);
+  });
+
+  test("up: isolated hosts with their own /etc and volumes; down: nothing left, twice", async () => {
+    lab = await startLab("lt", { hostsPerTier: 2 });
+    const { state } = lab;
+    expect(state.hosts.map((h) => h.name)).toEqual([
+      "database-1", "database-2", "webapp-1", "webapp-2", "analysis-1", "analysis-2", "notebook-1", "notebook-2",
+    ]);
+    // own hostname and /etc: a file written in one host is neither on the machine nor elsewhere
+    expect(lab.sh("webapp-1", "hostname").trim()).toBe("webapp-1");
+    lab.sh("webapp-1", "echo mine > /etc/lab-isolation-check");
+    expect(fs.existsSync("/etc/lab-isolation-check")).toBe(false);
+    expect(lab.sh("webapp-2", "test -e /etc/lab-isolation-check && echo yes || echo no").trim()).toBe("no");
+    // volumes: at the Nitro path, inside their host only, usable block devices
+    const vol = state.hosts[0].volumes.find((v) => v.name === "data")!;
+    const byId = `/dev/disk/by-id/${vol.byId}`;
+    expect(lab.sh("database-1", `test -b ${byId} && echo block`).trim()).toBe("block");
+    expect(lab.sh("database-1", `blockdev --getsize64 ${byId}`).trim()).toBe(String(1024 * 1024 * 1024));
+    expect(lab.sh("webapp-1", `test -e ${byId} && echo yes || echo no`).trim()).toBe("no");
+    expect(fs.existsSync(byId)).toBe(false);
+    // outputs and known_hosts as a deployed stack would have them
+    const out = JSON.parse(fs.readFileSync(state.outputsFile, "utf8")).inventory.value;
+    expect(out.hosts["database-1"].volumes.data).toMatchObject({ volumeId: vol.volumeId, device: "/dev/sdf", mountPoint: "/data", filesystem: "xfs" });
+    expect(fs.readFileSync(state.knownHostsFile, "utf8").trim().split("\n")).toHaveLength(9);
+    expect(fs.statSync(state.keyFile).mode & 0o777).toBe(0o600);
+
+    const labDir = state.labDir;
+    await labDown({ id: "lt", labDir });
+    await labDown({ id: "lt", labDir }); // safe twice
+    expect(netns()).not.toMatch(/^mtlt-/m);
+    expect(loops()).not.toContain(labDir);
+    expect(fs.existsSync(labDir)).toBe(false);
+    const pgrep = spawnSync("pgrep", ["-f", labDir], { encoding: "utf8" });
+    expect(pgrep.stdout).toBe(""); // no process of the lab is left
+    expect(pgrep.status).toBe(1);
+  }, 120_000);
+});
