@@ -9,6 +9,8 @@ import * as path from "path";
 import type { ClientChannel } from "ssh2";
 import type { Environment } from "../config/environment";
 import { SshSession } from "./ssh";
+import { Masker } from "./secrets/mask";
+import { readVault } from "./secrets/vault";
 import { AgentChannel, localChannel } from "./agent/client";
 import type { Connector, SecretFilter } from "./executor";
 import type { Inventory, InventoryHost } from "./inventory";
@@ -93,6 +95,11 @@ async function sshConnector(inv: Inventory, req: RunRequest, _secrets: SecretFil
   return new SshConnector(inv, req);
 }
 
-function loadSecrets(_env: Environment): { vault: Record<string, unknown>; filter: SecretFilter } {
-  return { vault: {}, filter: NO_SECRETS };
+/** The environment's vault (when it has one) and a masker for its values. */
+export function loadSecrets(env: Environment): { vault: Record<string, unknown>; filter: SecretFilter } {
+  const vault = readVault(env.name);
+  if (!vault) return { vault: {}, filter: NO_SECRETS };
+  const masker = new Masker();
+  masker.addAll(vault);
+  return { vault, filter: masker };
 }

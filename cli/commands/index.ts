@@ -6,7 +6,8 @@ import type { Command } from "commander";
 import { registerDeploy } from "./deploy";
 import { registerPing } from "./ping";
 import { registerValidate } from "./validate";
+import { registerVault } from "./vault";
 
 export type Register = (program: Command, setExit: (code: number) => void) => void;
 
-export const commands: Register[] = [registerValidate, registerDeploy, registerPing];
+export const commands: Register[] = [registerValidate, registerDeploy, registerPing, registerVault];

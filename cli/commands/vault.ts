@@ -1,0 +1,72 @@
+/**
+ * `multitier vault create|edit|view --env E` — the environment's secrets without Ansible.
+ * create: random values for every secret the playbooks use (refuses to overwrite);
+ * edit: decrypt to a private temp dir, $EDITOR, check the YAML, encrypt, always clean up;
+ * view: print the decrypted YAML (the one place secret values are shown, on request).
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { loadEnvironment } from "../../config/load";
+import { InputError } from "../../config/errors";
+import { decryptVault, parseSecrets, vaultFile, vaultPassword, writeVault } from "../../runner/secrets/vault";
+import { newSecrets, secretsYaml } from "../../runner/secrets/template";
+import { reportError } from "../report-error";
+import type { Register } from "./index";
+
+export const registerVault: Register = (program, setExit) => {
+  const vault = program.command("vault").description("create, edit or view hosts/<env>.vault.yml (Ansible Vault format)");
+  const action = (name: "create" | "edit" | "view", fn: (env: string) => void) =>
+    vault
+      .command(name)
+      .requiredOption("--env <env>", "environment", process.env.ENV ?? "production")
+      .action((o: { env: string }) => {
+        try {
+          fn(o.env);
+          setExit(0);
+        } catch (e) {
+          setExit(reportError(e));
+        }
+      });
+
+  action("create", (envName) => {
+    const env = loadEnvironment(envName);
+    const file = vaultFile(env.name);
+    if (fs.existsSync(file)) throw new InputError(file, 0, 0, "", "already exists; use `multitier vault edit` (nothing was overwritten)");
+    writeVault(file, secretsYaml(newSecrets(env)), vaultPassword(env.name));
+    process.stdout.write(`created ${file} (encrypted; view it with: multitier vault view --env ${env.name})\n`);
+  });
+
+  action("view", (envName) => {
+    const file = vaultFile(envName);
+    if (!fs.existsSync(file)) throw new InputError(file, 0, 0, "", "no vault file; create one with `multitier vault create`");
+    process.stdout.write(decryptVault(file, vaultPassword(envName)));
+  });
+
+  action("edit", (envName) => {
+    const file = vaultFile(envName);
+    if (!fs.existsSync(file)) throw new InputError(file, 0, 0, "", "no vault file; create one with `multitier vault create`");
+    const password = vaultPassword(envName);
+    const plain = decryptVault(file, password);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mt-vault-"));
+    try {
+      fs.chmodSync(dir, 0o700);
+      const tmp = path.join(dir, `${envName}.vault.yml`);
+      fs.writeFileSync(tmp, plain, { mode: 0o600 });
+      const editor = process.env.EDITOR || "vi";
+      const r = spawnSync("/bin/sh", ["-c", `${editor} "$1"`, "editor", tmp], { stdio: "inherit" });
+      if (r.status !== 0) throw new Error(`the editor (${editor}) exited with ${r.status}; nothing was changed`);
+      const edited = fs.readFileSync(tmp, "utf8");
+      if (edited === plain) {
+        process.stdout.write("no change\n");
+        return;
+      }
+      parseSecrets(file, edited);
+      writeVault(file, edited, password);
+      process.stdout.write(`saved ${file}\n`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+};
