@@ -145,7 +145,13 @@ export class Executor {
 
   private async runPlay(service: string, play: Play, host: InventoryHost, agent: AgentClient): Promise<void> {
     const s = this.hostState(host);
-    const selected = play.tasks.filter((t) => this.tagged(play, t));
+    let selected: Task[];
+    try {
+      selected = this.expandLoops(play, play.tasks.filter((t) => this.tagged(play, t)), host, agent, s);
+    } catch (e) {
+      this.taskEvent(host, service, play, play.tasks[0], false, "failed", oneLine(e), undefined, Date.now());
+      return this.fail(s);
+    }
     const ctxs: (TaskContext | undefined)[] = [];
     const args: (unknown | undefined)[] = [];
     const pre: ({ status: Status; msg: string } | undefined)[] = [];
@@ -319,6 +325,16 @@ export class Executor {
       isSecret: (t) => this.secrets.isSecret(t),
       runState: s.runState,
     };
+  }
+
+  /** A task with `loop:` becomes one task per item (its `item` variable set). */
+  private expandLoops(play: Play, tasks: Task[], host: InventoryHost, agent: AgentClient, s: HostState): Task[] {
+    return tasks.flatMap((task) => {
+      if (!task.loop) return [task];
+      const items = jexl.evalSync(task.loop, this.context(play, task, host, agent, s).vars);
+      if (!Array.isArray(items)) throw new Error(`${task.where.file}:${task.where.line}:${task.where.col} ${task.where.field}.loop: expected a list, got ${typeof items}`);
+      return items.map((item) => ({ ...task, loop: undefined, name: `${task.name} (${typeof item === "object" ? JSON.stringify(item) : String(item)})`, vars: { ...task.vars, item } }));
+    });
   }
 
   /** Render `{{ }}` in string arguments (strict), then let the module's schema apply defaults. */

@@ -28,6 +28,8 @@ export interface Task {
   moduleName: string;
   args: Record<string, unknown>;
   when?: string;
+  /** jexl expression giving a list: the task runs once per item, with `item` set */
+  loop?: string;
   notify: string[];
   tags: string[];
   /** undefined: follow --check; false: always run for real; true: always check */
@@ -55,6 +57,9 @@ export interface Playbook {
 }
 
 export const jexl = new Jexl.Jexl();
+// `loop: "host.volumes|keys"` — the few transforms playbooks need
+jexl.addTransform("keys", (o: unknown) => (o && typeof o === "object" ? Object.keys(o) : []));
+jexl.addTransform("values", (o: unknown) => (o && typeof o === "object" ? Object.values(o) : []));
 
 export function playbooksDir(): string {
   return process.env.MULTITIER_PLAYBOOKS_DIR ?? "playbooks";
@@ -69,7 +74,7 @@ export function listServices(dir = playbooksDir()): string[] {
     .sort();
 }
 
-const TASK_KEYS = ["name", "when", "notify", "tags", "check_mode", "become", "vars"];
+const TASK_KEYS = ["name", "when", "loop", "notify", "tags", "check_mode", "become", "vars"];
 const PLAY_KEYS = ["name", "hosts", "become", "vars", "tasks", "handlers", "tags"];
 
 const str = (what: string) => z.string({ errorMap: (_i, c) => ({ message: `expected ${what}, got ${JSON.stringify(c.data) ?? "nothing"}` }) }).min(1);
@@ -161,12 +166,22 @@ function parseTask(src: YamlSource, raw: unknown, p: (string | number)[]): Task 
       throw src.error([...p, "when"], `expected an expression such as "env.network.ipv6 && facts.pkgManager == 'apt'": ${(e as Error).message}`);
     }
   }
+  let loop: string | undefined;
+  if (o.loop !== undefined) {
+    loop = check(src, [...p, "loop"], z.string({ errorMap: () => ({ message: 'expected an expression giving a list, such as "host.volumes|keys"' }) }), o.loop);
+    try {
+      jexl.compile(loop);
+    } catch (e) {
+      throw src.error([...p, "loop"], `expected an expression giving a list, such as "host.volumes|keys": ${(e as Error).message}`);
+    }
+  }
   return {
     name,
     module,
     moduleName,
     args: rawArgs as Record<string, unknown>,
     when,
+    loop,
     notify: check(src, [...p, "notify"], strList.default([]), o.notify),
     tags: check(src, [...p, "tags"], strList.default([]), o.tags),
     checkMode: check(src, [...p, "check_mode"], z.boolean().optional(), o.check_mode),

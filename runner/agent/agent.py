@@ -206,6 +206,16 @@ def addresses():
     return out
 
 
+def device_mapper():
+    """Usable only when the kernel has it (/proc/misc) AND the control node exists."""
+    try:
+        with open("/proc/misc") as f:
+            loaded = any(line.split()[-1] == "device-mapper" for line in f if line.strip())
+    except OSError:
+        loaded = False
+    return loaded and os.path.exists("/dev/mapper/control")
+
+
 def op_facts(_op):
     # no DNS lookups here (getfqdn would query resolvers): the lab must send no traffic out
     try:
@@ -218,7 +228,7 @@ def op_facts(_op):
     return {"ok": True, "hostname": name, "fqdn": name, "os": os_release(), "pkgManager": pkg,
             "init": "systemd" if init == "systemd" else "other", "hasSupervisorctl": bool(shutil.which("supervisorctl")),
             "user": pw.pw_name, "uid": os.getuid(), "python": sys.version.split()[0], "addresses": addresses(),
-            "deviceMapper": os.path.exists("/dev/mapper/control"), "kernel": os.uname().release}
+            "deviceMapper": device_mapper(), "kernel": os.uname().release}
 
 
 OPS = {"stat": op_stat, "sh": op_sh, "write": op_write, "facts": op_facts}

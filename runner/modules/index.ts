@@ -6,8 +6,11 @@ import { command, shell } from "./command";
 import { copy } from "./copy";
 import { cron } from "./cron";
 import { file } from "./file";
+import { filesystem } from "./filesystem";
 import { git } from "./git";
 import { lineinfile } from "./lineinfile";
+import { luks } from "./luks";
+import { mount } from "./mount";
 import { packageModule } from "./package";
 import { service } from "./service";
 import { template } from "./template";
@@ -26,6 +29,9 @@ export const modules: Record<string, Module> = {
   user,
   git,
   cron,
+  luks,
+  filesystem,
+  mount,
 };
 
 export const moduleNames = (): string[] => Object.keys(modules).sort();

@@ -26,9 +26,18 @@ export interface Lab {
   down(): Promise<void>;
 }
 
-export async function startLab(id: string, opts: { hostsPerTier?: number; playbooks?: string; templates?: string } = {}): Promise<Lab> {
+export interface LabOpts {
+  hostsPerTier?: number;
+  playbooks?: string;
+  templates?: string;
+  /** change the copy of hosts/lab.yaml this lab uses */
+  editEnv?: (yaml: string) => string;
+}
+
+export async function startLab(id: string, opts: LabOpts = {}): Promise<Lab> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mt-lab-${id}-`));
-  fs.copyFileSync(path.join(ROOT, "hosts", "lab.yaml"), path.join(dir, "lab.yaml"));
+  const envText = fs.readFileSync(path.join(ROOT, "hosts", "lab.yaml"), "utf8");
+  fs.writeFileSync(path.join(dir, "lab.yaml"), opts.editEnv ? opts.editEnv(envText) : envText);
   let state: LabState;
   try {
     state = await labUp({ id, hostsPerTier: opts.hostsPerTier ?? 1, outDir: dir, envFile: path.join(dir, "lab.yaml"), labDir: path.join(dir, "lab") });
