@@ -35,6 +35,8 @@ export interface Connector {
 export interface SecretFilter {
   mask(text: string): string;
   isSecret(text: string): boolean;
+  /** register one more secret (e.g. a passphrase typed for unlock) */
+  add?(value: string): void;
 }
 
 export interface RunOptions {

@@ -11,10 +11,11 @@ import type { Reporter } from "./events";
 import { loadInventory, selectHosts, type Inventory, type InventoryHost } from "./inventory";
 import { listServices, loadPlaybook, type Playbook } from "./playbook";
 import { HumanReporter, JsonReporter } from "./report";
+import { encryptedTiers, withUnlock } from "./unlock";
 
 export interface RunRequest {
   env: string;
-  command: "deploy" | "restart";
+  command: "deploy" | "restart" | "unlock";
   services: string[];
   check: boolean;
   diff: boolean;
@@ -33,6 +34,8 @@ export interface RunDeps {
   /** the decrypted vault and a filter that masks its values */
   secrets(env: Environment): { vault: Record<string, unknown>; filter: SecretFilter };
   reporter?: Reporter;
+  /** unlock: the LUKS passphrase of a tier (asked without echo, or read from the vault) */
+  passphrase?(tier: string, vault: Record<string, unknown>): Promise<string>;
 }
 
 /** `all` expands to every service in dependency order: the tiers' order in the environment file. */
@@ -56,19 +59,30 @@ export async function run(req: RunRequest, deps: RunDeps): Promise<{ code: numbe
   const services = expandServices(env, req.services);
   const common = req.command === "deploy" && listServices().length && safeExists("common") ? loadPlaybook("common") : undefined;
   const runs: ServiceRun[] = [];
+  const { vault, filter } = deps.secrets(env);
   for (const service of services) {
-    const book = loadPlaybook(service);
+    let book = loadPlaybook(service);
     const hosts = limited.filter((h) => book.plays.some((p) => playMatches(p.hosts, h)));
+    if (req.command === "unlock") {
+      const tiers = encryptedTiers(env, book).filter((t) => hosts.some((h) => h.tier === t));
+      const unlock: Record<string, string> = {};
+      for (const t of tiers) {
+        if (!deps.passphrase) throw new InputError("argument", 0, 0, "unlock", "no way to ask for the passphrase");
+        unlock[t] = await deps.passphrase(t, vault);
+        filter.add?.(unlock[t]);
+      }
+      vault.unlock = unlock;
+      book = withUnlock(env, book, tiers);
+    }
     const plays = common ? [...common.plays, ...book.plays] : book.plays;
     runs.push({ service, book: { ...book, plays }, hosts });
   }
-  const { vault, filter } = deps.secrets(env);
   const reporter = deps.reporter ?? (req.json ? new JsonReporter() : new HumanReporter());
   const allHosts = [...new Set(runs.flatMap((r) => r.hosts.map((h) => h.name)))];
   reporter.emit({ event: "start", env: env.name, command: req.command, services, check: req.check, diff: req.diff, hosts: allHosts });
   const t0 = Date.now();
   const connector = await deps.connector(inv, req, filter);
-  const tags = req.command === "restart" ? ["restart"] : req.tags;
+  const tags = req.command === "deploy" ? req.tags : ["restart"];
   const executor = new Executor(inv, connector, reporter, filter, vault, { check: req.check, diff: req.diff, tags, skipTags: req.skipTags, forks: req.forks });
   let sigints = 0;
   const onSigint = () => {

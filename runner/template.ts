@@ -20,6 +20,7 @@ import { InputError } from "../config/errors";
 
 const hb = Handlebars.create();
 hb.registerHelper("join", (list: unknown, sep: unknown) => (Array.isArray(list) ? list.join(typeof sep === "string" ? sep : ",") : ""));
+hb.registerHelper("lookup", (obj: unknown, key: unknown) => (obj && typeof obj === "object" ? (obj as Record<string, unknown>)[String(key)] : undefined));
 hb.registerHelper("first", (list: unknown) => (Array.isArray(list) ? list[0] : undefined));
 hb.registerHelper("eq", (a: unknown, b: unknown) => a === b);
 hb.registerHelper("ne", (a: unknown, b: unknown) => a !== b);

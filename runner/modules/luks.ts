@@ -30,6 +30,8 @@ const args = z
     iterTimeMs: z.number().int().positive().optional(),
     crypttab: z.string().startsWith("/").default("/etc/crypttab"),
     open: z.boolean().default(true),
+    /** false for unlock: a disk that is not LUKS yet is an error, never formatted */
+    format: z.boolean().default(true),
   })
   .strict();
 type Args = z.output<typeof args>;
@@ -81,6 +83,7 @@ true # ${name}`,
     const fixTab = `u=$(cryptsetup luksUUID ${shq(dev)}) && t=${shq(a.crypttab)} && { grep -v '^${name} ' "$t" 2>/dev/null; echo "${name} UUID=$u none luks,noauto"; } > "$t.multitier.$$" && chmod 0600 "$t.multitier.$$" && mv "$t.multitier.$$" "$t"`;
     const openOp = { op: "sh" as const, script: `cryptsetup open --type luks --key-file - ${shq(dev)} ${shq(name)}`, stdin: b64(a.passphrase) };
     if (!isLuks) {
+      if (!a.format) return { status: "failed", msg: `${dev} (volume ${a.volume}) is not a LUKS volume; deploy the service first — nothing was changed` };
       if (blkid) return { status: "failed", msg: `refusing to format ${dev} (volume ${a.volume}): it already holds ${describeSignature(blkid)}. Nothing was changed. If that data is not needed, inspect it and wipe it by hand (wipefs -a ${dev}), then rerun.` };
       const cost = [a.pbkdfMemoryKiB ? `--pbkdf-memory ${a.pbkdfMemoryKiB}` : "", a.iterTimeMs ? `--iter-time ${a.iterTimeMs}` : ""].filter(Boolean).join(" ");
       const apply = [

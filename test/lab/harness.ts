@@ -22,7 +22,7 @@ export interface Lab {
   /** sha256 of every file below `dir` on `host`: "path hash" lines */
   checksums(host: string, dir: string): string;
   /** the real CLI */
-  cli(args: string[], extraEnv?: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  cli(args: string[], extraEnv?: NodeJS.ProcessEnv, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }>;
   down(): Promise<void>;
 }
 
@@ -71,9 +71,10 @@ export async function startLab(id: string, opts: LabOpts = {}): Promise<Lab> {
     host,
     sh,
     checksums: (name, d) => sh(name, `find ${d} -type f -exec sha256sum {} + 2>/dev/null | sort -k2`),
-    cli: (args, extraEnv = {}) =>
+    cli: (args, extraEnv = {}, stdin) =>
       new Promise((resolve) => {
         const child = spawn(path.join(ROOT, "bin", "multitier.js"), args, { cwd: ROOT, env: { ...env, ...extraEnv } });
+        child.stdin.end(stdin ?? "");
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d) => (stdout += d));

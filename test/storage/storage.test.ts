@@ -107,6 +107,19 @@ maybe("storage (lab, loop devices)", () => {
     if (lab.sh("analysis", "grep -qw device-mapper /proc/misc && echo yes || echo no").trim() !== "yes") expect(again.stdout).toMatch(/failed\s+encrypt \(code\) — cannot open \/dev\/loop\d+ \(volume code\): this kernel has no device-mapper/);
   }, 90_000);
 
+  test("unlock after a reboot: asks for the passphrase, never formats, says plainly it cannot open here", async () => {
+    const r = await lab.cli(["unlock", "storage", "--env", "lab", "--limit", "analysis"], { MULTITIER_NO_TTY: "1" }, PASSPHRASE + "\n");
+    expect(r.stderr).toContain("LUKS passphrase for the analysis volumes of lab: ");
+    expect(r.stdout + r.stderr).not.toContain(PASSPHRASE);
+    if (lab.sh("analysis", "grep -qw device-mapper /proc/misc && echo yes || echo no").trim() === "yes") {
+      expect(r.code).toBe(0);
+    } else {
+      expect(r.code).toBe(2);
+      expect(r.stdout).toMatch(/failed\s+open \(code\) — cannot open \/dev\/loop\d+ \(volume code\): this kernel has no device-mapper/);
+      expect(r.stdout).not.toMatch(/(changed|ok)\s+open \(code\)/);
+    }
+  }, 60_000);
+
   test("a LUKS header the passphrase does not open is refused", async () => {
     const r = await lab.cli(["deploy", "storage", "--env", "lab", "--limit", "analysis"], {});
     expect(r.stdout).not.toMatch(/does not open/);
