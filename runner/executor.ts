@@ -158,6 +158,7 @@ export class Executor {
     const args: (unknown | undefined)[] = [];
     const pre: ({ status: Status; msg: string } | undefined)[] = [];
     // decide locally what needs no round trip at all: `when`, argument templates
+    selected = selected.map((task) => (task.name.includes("{{") ? { ...task, name: renderName(task.name, this.context(play, task, host, agent, s).vars) } : task));
     for (const task of selected) {
       const ctx = this.context(play, task, host, agent, s);
       ctxs.push(ctx);
@@ -254,6 +255,7 @@ export class Executor {
     const ctx = this.context(play, handler, host, agent, s);
     const done = (status: Status, msg: string) => this.taskEvent(host, service, play, handler, true, status, msg, undefined, t0);
     try {
+      if (handler.when !== undefined && !jexl.evalSync(handler.when, ctx.vars)) return done("skipped", `when: ${handler.when}`);
       const a = this.renderArgs(handler, ctx);
       const probe = await agent.call(safeProbe(handler, a, ctx));
       const plan = safePlan(handler, a, probe, ctx);
@@ -365,6 +367,15 @@ export class Executor {
     } catch {
       return undefined;
     }
+  }
+}
+
+/** Task names may use variables; a name that does not render is shown as written. */
+function renderName(name: string, vars: Record<string, unknown>): string {
+  try {
+    return render({ inline: name }, vars);
+  } catch {
+    return name;
   }
 }
 

@@ -113,7 +113,7 @@ export function loadInventory(env: Environment, file = outputsFile(env.name)): I
       name,
       tier: h.tier,
       privateIp: h.privateIp,
-      ...(h.ipv6 ? { ipv6: h.ipv6 } : {}),
+      ipv6: h.ipv6 ?? undefined, // always present, so templates can test it in strict mode
       user: h.user ?? tier.user ?? env.sshUser,
       volumes,
       address: h.privateIp,

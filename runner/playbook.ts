@@ -69,7 +69,8 @@ export function listServices(dir = playbooksDir()): string[] {
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)
-    .filter((f) => f.endsWith(".yml") && f !== "common.yml")
+    // `_name.yml` files hold shared tasks (import_tasks), not services
+    .filter((f) => f.endsWith(".yml") && f !== "common.yml" && !f.startsWith("_"))
     .map((f) => f.replace(/\.yml$/, ""))
     .sort();
 }
@@ -126,17 +127,57 @@ function parsePlay(src: YamlSource, raw: unknown, p: (string | number)[]): Play 
   const handlerList = o.handlers === undefined ? [] : o.handlers;
   if (!Array.isArray(handlerList)) throw src.error([...p, "handlers"], "expected a list of handlers");
   const handlers = handlerList.map((t, i) => parseTask(src, t, [...p, "handlers", i]));
-  const tasks = o.tasks.map((t, i) => parseTask(src, t, [...p, "tasks", i]));
+  const tasks = o.tasks.flatMap((t, i) => importOrParse(src, t, [...p, "tasks", i]));
   const handlerNames = handlers.map((h) => h.name);
-  tasks.forEach((t, i) =>
-    t.notify.forEach((n, j) => {
-      if (!handlerNames.includes(n)) {
-        const np = [...p, "tasks", i, "notify"];
-        throw src.error(Array.isArray((o.tasks as any[])[i].notify) ? [...np, j] : np, `no handler named "${n}" in this play${didYouMean(n, handlerNames)}`);
-      }
-    }),
-  );
+  for (const t of tasks)
+    for (const n of t.notify)
+      if (!handlerNames.includes(n)) throw new InputError(t.where.file, t.where.line, t.where.col, `${t.where.field}.notify`, `no handler named "${n}" in this play${didYouMean(n, handlerNames)}`);
   return { name, hosts, become, vars, tags, tasks, handlers, where: where(src, p) };
+}
+
+/**
+ * `- import_tasks: _shared.yml` splices the task list of playbooks/_shared.yml here (static,
+ * at load time, with positions pointing into that file).
+ */
+function importOrParse(src: YamlSource, raw: unknown, p: (string | number)[], depth = 0): Task[] {
+  if (!raw || typeof raw !== "object" || !("import_tasks" in (raw as object))) return [parseTask(src, raw, p)];
+  const o = raw as Record<string, unknown>;
+  const extra = Object.keys(o).filter((k) => !["import_tasks", "name", "vars", "when"].includes(k));
+  if (extra.length) throw src.error([...p, extra[0]], "import_tasks takes only name, vars and when (put tags on the imported tasks)", true);
+  const when = o.when === undefined ? undefined : check(src, [...p, "when"], z.union([z.string(), z.boolean()]).transform(String), o.when);
+  const vars = check(src, [...p, "vars"], z.record(z.unknown(), { errorMap: () => ({ message: "expected a mapping of variables" }) }).default({}), o.vars);
+  const name = check(src, [...p, "import_tasks"], str("a file under playbooks/, such as _volumes.yml"), o.import_tasks);
+  const file = path.join(path.dirname(src.file), name);
+  if (!fs.existsSync(file)) throw src.error([...p, "import_tasks"], `${file} not found`);
+  if (depth > 5) throw src.error([...p, "import_tasks"], "imports nested too deep (a cycle?)");
+  const inner = YamlSource.read(file);
+  const syntax = inner.syntaxError();
+  if (syntax) throw syntax;
+  const list = inner.value();
+  if (!Array.isArray(list)) throw inner.error([], "expected a list of tasks");
+  return list
+    .flatMap((t, i) => importOrParse(inner, t, [i], depth + 1))
+    .map((t) => ({ ...t, vars: { ...vars, ...t.vars }, when: when === undefined ? t.when : t.when === undefined ? when : `(${when}) && (${t.when})` }));
+}
+
+/**
+ * Module arguments are checked at load time; a value that is a template ("{{mongod_user}}")
+ * can only be checked once rendered for a host, so issues on such values wait until then.
+ */
+function checkArgs(src: YamlSource, p: (string | number)[], module: Module, raw: unknown): Record<string, unknown> {
+  const r = module.args.safeParse(raw);
+  if (r.success) return r.data as Record<string, unknown>;
+  const templated = (path: (string | number)[]): boolean => {
+    let v: unknown = raw;
+    for (const part of path) {
+      if (typeof v === "string") break;
+      v = (v as any)?.[part];
+    }
+    return typeof v === "string" && v.includes("{{");
+  };
+  const issue = r.error.issues.find((i) => !templated(i.path));
+  if (issue) throw src.error([...p, ...issue.path], issue.message);
+  return (raw ?? {}) as Record<string, unknown>;
 }
 
 function parseTask(src: YamlSource, raw: unknown, p: (string | number)[]): Task {
@@ -152,7 +193,7 @@ function parseTask(src: YamlSource, raw: unknown, p: (string | number)[]): Task 
   const moduleName = moduleKeys[0];
   const module = modules[moduleName];
   const rawArgs = o[moduleName] ?? {};
-  const args = check(src, [...p, moduleName], module.args, rawArgs) as Record<string, unknown>;
+  const args = checkArgs(src, [...p, moduleName], module, rawArgs);
   if (moduleName === "template" && typeof args.src === "string" && !args.src.includes("{{")) {
     const tf = path.join(templatesDir(), args.src);
     if (!fs.existsSync(tf)) throw src.error([...p, moduleName, "src"], `template ${tf} not found`);

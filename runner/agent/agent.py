@@ -123,6 +123,8 @@ def op_write(op):
     uid = pwd.getpwnam(op["owner"]).pw_uid if op.get("owner") else -1
     gid = grp.getgrnam(op["group"]).gr_gid if op.get("group") else -1
     mode = int(op["mode"], 8) if op.get("mode") else None
+    if op.get("parents"):
+        os.makedirs(directory, mode=0o755, exist_ok=True)
     clean_stale_temps(directory)
     try:
         st = os.stat(path)
@@ -183,7 +185,8 @@ def os_release():
                     info[k] = v.strip('"')
     except OSError:
         pass
-    return {"id": info.get("ID", "unknown"), "version": info.get("VERSION_ID", ""), "like": info.get("ID_LIKE", "").split()}
+    return {"id": info.get("ID", "unknown"), "version": info.get("VERSION_ID", ""), "codename": info.get("VERSION_CODENAME", ""),
+            "like": info.get("ID_LIKE", "").split()}
 
 
 def addresses():

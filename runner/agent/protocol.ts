@@ -52,6 +52,8 @@ export interface WriteOp {
   group?: string;
   validate?: string;
   backup?: boolean;
+  /** create missing parent directories (0755) */
+  parents?: boolean;
 }
 
 /** Everything the modules need to know about a host, gathered in the agent's first reply. */
@@ -94,7 +96,7 @@ export interface Facts {
   hostname: string;
   fqdn: string;
   /** ID and VERSION_ID from /etc/os-release */
-  os: { id: string; version: string; like: string[] };
+  os: { id: string; version: string; codename: string; like: string[] };
   /** "apt" | "dnf" | "yum" | "unknown" */
   pkgManager: string;
   /** "systemd" when PID 1 is systemd, else "other" */

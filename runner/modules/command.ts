@@ -3,8 +3,9 @@
  *
  * Arguments: cmd, chdir, creates (a path: nothing to do when it exists), removes (a path:
  * nothing to do when it is absent), unless (a read-only shell check: nothing to do when it
- * exits 0), stdin (text for the command's stdin — the only place a secret may go), user
- * (run as this user).
+ * exits 0), stdin (text for the command's stdin — the only place a secret may go),
+ * stdinTemplate (a template under templates/ rendered into stdin instead), user (run as
+ * this user).
  * `command` runs one program with its arguments, quoted word by word, and refuses shell
  * syntax; `shell` runs `cmd` through /bin/sh (pipes, redirections …).
  *
@@ -18,7 +19,7 @@
 import { z } from "zod";
 import type { Op } from "../agent/protocol";
 import { asSh, asStat } from "./results";
-import { b64, shq, type Module, type Plan } from "./types";
+import { b64, shq, type Module, type Plan, type TaskContext } from "./types";
 
 const base = {
   cmd: z.string().min(1),
@@ -27,6 +28,7 @@ const base = {
   removes: z.string().startsWith("/").optional(),
   unless: z.string().min(1).optional(),
   stdin: z.string().optional(),
+  stdinTemplate: z.string().min(1).optional(),
   user: z.string().min(1).optional(),
 };
 
@@ -47,7 +49,7 @@ function guards(a: Args): Op[] {
   return ops;
 }
 
-function planRun(a: Args, results: Parameters<Module["plan"]>[1], script: string): Plan {
+function planRun(a: Args, results: Parameters<Module["plan"]>[1], script: string, ctx: TaskContext): Plan {
   let k = 0;
   if (a.creates && asStat(results[k++], `stat ${a.creates}`).exists) return { status: "ok", msg: `nothing to do (${a.creates} exists)` };
   if (a.removes && !asStat(results[k++], `stat ${a.removes}`).exists) return { status: "ok", msg: `nothing to do (${a.removes} is absent)` };
@@ -55,8 +57,12 @@ function planRun(a: Args, results: Parameters<Module["plan"]>[1], script: string
   return {
     status: "changed",
     msg: `run: ${a.cmd.split("\n")[0]}`,
-    apply: [{ op: "sh", script, cwd: a.chdir, user: a.user, ...(a.stdin !== undefined ? { stdin: b64(a.stdin) } : {}) }],
+    apply: [{ op: "sh", script, cwd: a.chdir, user: a.user, ...(stdinOf(a, ctx) !== undefined ? { stdin: b64(stdinOf(a, ctx)!) } : {}) }],
   };
+}
+
+function stdinOf(a: Args, ctx: TaskContext): string | undefined {
+  return a.stdinTemplate ? ctx.render({ file: a.stdinTemplate }) : a.stdin;
 }
 
 export const command: Module<Args> = {
@@ -64,7 +70,7 @@ export const command: Module<Args> = {
   doc: "run one program (no shell), guarded by creates/removes/unless; stdin for secrets",
   args: commandArgs,
   probe: guards,
-  plan: (a, r) => planRun(a, r, a.cmd.trim().split(/\s+/).map(shq).join(" ")),
+  plan: (a, r, ctx) => planRun(a, r, a.cmd.trim().split(/\s+/).map(shq).join(" "), ctx),
 };
 
 export const shell: Module<Args> = {
@@ -72,5 +78,5 @@ export const shell: Module<Args> = {
   doc: "run a /bin/sh script, guarded by creates/removes/unless; stdin for secrets",
   args: shellArgs,
   probe: guards,
-  plan: (a, r) => planRun(a, r, a.cmd),
+  plan: (a, r, ctx) => planRun(a, r, a.cmd, ctx),
 };

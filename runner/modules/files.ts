@@ -19,6 +19,8 @@ export const fileArgs = {
   mode: modeArg.optional(),
   validate: z.string().includes("%s", { message: 'expected a command containing %s (the temp file), e.g. "nginx -t -c %s"' }).optional(),
   backup: z.boolean().default(false),
+  /** create missing parent directories of dest (0755) */
+  parents: z.boolean().default(false),
 };
 
 export interface FileAttrs {
@@ -27,6 +29,7 @@ export interface FileAttrs {
   mode?: string;
   validate?: string;
   backup?: boolean;
+  parents?: boolean;
 }
 
 export function statContent(path: string): Op {
@@ -67,6 +70,7 @@ export function planFileContent(dest: string, content: string, attrs: FileAttrs,
         group: attrs.group,
         validate: attrs.validate,
         backup: attrs.backup,
+        parents: attrs.parents,
       },
     ],
   };

@@ -13,6 +13,7 @@ import { luks } from "./luks";
 import { mount } from "./mount";
 import { packageModule } from "./package";
 import { service } from "./service";
+import { show } from "./show";
 import { template } from "./template";
 import type { Module } from "./types";
 import { user } from "./user";
@@ -32,6 +33,7 @@ export const modules: Record<string, Module> = {
   luks,
   filesystem,
   mount,
+  show,
 };
 
 export const moduleNames = (): string[] => Object.keys(modules).sort();

@@ -34,6 +34,7 @@ export function newSecrets(env: Environment): Record<string, unknown> {
     mongodb: { admin: randomSecret(), readwrite: randomSecret(), readonly: randomSecret() },
     tls: selfSignedCert(`${env.prefix}-webapp`),
     push: { server_auth_token: randomSecret(), ios_key_id: "REPLACE_ME" },
+    jupyter: { token: randomSecret() },
   };
 }
 
