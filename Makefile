@@ -14,7 +14,7 @@ SERVICES := $(filter-out common,$(basename $(notdir $(wildcard playbooks/*.yml))
 RUN_FLAGS = --env $(ENV) $(if $(CHECK),--check) $(if $(DIFF),--diff) $(if $(LIMIT),--limit '$(LIMIT)') $(if $(TAGS),--tags '$(TAGS)')
 
 .DEFAULT_GOAL := help
-.PHONY: ping help setup typecheck test test-unit synth synth-hcl validate bench diff apply lab-up lab-down demo inventory plan review policy deploy-all tunnel-notebook
+.PHONY: demo tunnel-notebook ping help setup typecheck test test-unit synth synth-hcl validate bench diff apply lab-up lab-down demo inventory plan review policy deploy-all tunnel-notebook
 
 help: ## list the targets (this text)
 	@echo "multitier — make <target> [ENV=$(ENV)]"
@@ -68,6 +68,12 @@ lab-up: ## bring up the local lab: a bastion + LAB_HOSTS hosts per tier as names
 
 lab-down: ## remove every namespace, mount, loop device and process of the lab (safe twice)
 	node --import tsx lab/cli.ts down
+
+demo: ## the whole rehearsal: lab up, deploy all four tiers, recap, deploy again (0 changed), lab down
+	bash scripts/demo.sh
+
+tunnel-notebook: ## open the SSH tunnel to Jupyter through the bastion and print the local URL
+	$(MULTITIER) tunnel notebook --env $(ENV) --remote-port 8888
 
 deploy-all: ## deploy every service in dependency order (database first)
 	$(MULTITIER) deploy all $(RUN_FLAGS)

@@ -5,10 +5,11 @@
 import type { Command } from "commander";
 import { registerDeploy } from "./deploy";
 import { registerPing } from "./ping";
+import { registerTunnel } from "./tunnel";
 import { registerUnlock } from "./unlock";
 import { registerValidate } from "./validate";
 import { registerVault } from "./vault";
 
 export type Register = (program: Command, setExit: (code: number) => void) => void;
 
-export const commands: Register[] = [registerValidate, registerDeploy, registerPing, registerUnlock, registerVault];
+export const commands: Register[] = [registerValidate, registerDeploy, registerPing, registerUnlock, registerVault, registerTunnel];

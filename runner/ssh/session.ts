@@ -144,6 +144,15 @@ export class TargetConnection {
     });
   }
 
+  /** A TCP stream from this host to `host:port` as seen from it (for SSH tunnels). */
+  forward(host: string, port: number): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      const conn = this.ssh.connection;
+      if (!conn) return reject(new UnreachableError(this.endpoint.name, this.endpoint.address, "connection closed"));
+      conn.forwardOut("127.0.0.1", 0, host, port, (err, ch) => (err ? reject(new Error(`${this.endpoint.name}: cannot reach ${host}:${port} (${err.message})`)) : resolve(ch)));
+    });
+  }
+
   /** Run a command to completion (stdin optional); for simple uses and tests. */
   async run(command: string, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const r = await this.limit(() => this.ssh.execCommand(command, { stdin, noTrim: true } as any));
