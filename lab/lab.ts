@@ -153,6 +153,10 @@ export async function labUp(opts: LabOptions): Promise<LabState> {
       inB("ip", "addr", "add", `${net}.1/24`, "dev", br);
       inB("ip", "link", "set", br, "up");
     }
+    // the bastion namespace also plays the VPC router between the two subnets, filtered like
+    // the security groups: public → private only on the ports private tiers serve to public
+    // ones (e.g. 27017), nothing to or from the controller link
+    routeLikeTheVpc(bastion.ns, env, pubNet, privNet);
     // hosts: a namespace each, a veth into the right bridge, loop devices for volumes
     hosts.forEach((h, idx) => {
       sh("ip", ["netns", "add", h.ns]);
@@ -205,6 +209,18 @@ export async function labUp(opts: LabOptions): Promise<LabState> {
     await labDown({ id: opts.id, labDir }).catch(() => undefined);
     throw e;
   }
+}
+
+function routeLikeTheVpc(ns: string, env: Environment, pubNet: string, privNet: string): void {
+  const publicTiers = Object.entries(env.tiers).filter(([, t]) => t.subnet === "public").map(([n]) => n);
+  const ports = new Set<number>();
+  for (const t of Object.values(env.tiers))
+    if (t.subnet === "private")
+      for (const rule of t.serves) if (rule.protocol === "tcp" && rule.from.some((p) => publicTiers.includes(p))) ports.add(rule.port);
+  const allow = ports.size ? `    ip saddr ${pubNet}.0/24 ip daddr ${privNet}.0/24 tcp dport { ${[...ports].join(", ")} } accept\n` : "";
+  const rules = `table inet lab {\n  chain forward {\n    type filter hook forward priority 0; policy drop;\n    ct state established,related accept\n${allow}  }\n}\n`;
+  execFileSync("ip", ["netns", "exec", ns, "nft", "-f", "-"], { input: rules });
+  sh("ip", ["netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_forward=1"]);
 }
 
 function writeInventory(s: LabState): void {
