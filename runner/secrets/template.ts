@@ -28,7 +28,9 @@ function selfSignedCert(cn: string): { cert: string; key: string } {
 
 export function newSecrets(env: Environment): Record<string, unknown> {
   const luks: Record<string, string> = {};
-  for (const [tier, t] of Object.entries(env.tiers)) if (t.volumes.some((v) => v.encryption === "luks")) luks[tier] = randomSecret();
+  // one per tier, also for tiers without encrypted volumes today: turning encryption on later
+  // then needs no vault edit
+  for (const tier of Object.keys(env.tiers)) luks[tier] = randomSecret();
   return {
     luks,
     mongodb: { admin: randomSecret(), readwrite: randomSecret(), readonly: randomSecret() },
