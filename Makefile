@@ -14,7 +14,7 @@ SERVICES := $(filter-out common,$(basename $(notdir $(wildcard playbooks/*.yml))
 RUN_FLAGS = --env $(ENV) $(if $(CHECK),--check) $(if $(DIFF),--diff) $(if $(LIMIT),--limit '$(LIMIT)') $(if $(TAGS),--tags '$(TAGS)')
 
 .DEFAULT_GOAL := help
-.PHONY: demo tunnel-notebook ping help setup typecheck test test-unit synth synth-hcl validate bench diff apply lab-up lab-down demo inventory plan review policy deploy-all tunnel-notebook
+.PHONY: policy review plan demo tunnel-notebook ping help setup typecheck test test-unit synth synth-hcl validate bench diff apply lab-up lab-down demo inventory plan review policy deploy-all tunnel-notebook
 
 help: ## list the targets (this text)
 	@echo "multitier — make <target> [ENV=$(ENV)]"
@@ -59,6 +59,19 @@ inventory: ## refresh hosts/<ENV>.outputs.json from the deployed stack (terrafor
 
 ping: ## reach every host of ENV through the bastion (no change)
 	$(MULTITIER) ping --env $(ENV) $(if $(LIMIT),--limit '$(LIMIT)')
+
+policy: ## check every environment's synthesized Terraform against the policy rules
+	$(MULTITIER) policy
+
+review: ## review the change against BASE (default origin/main) without credentials: synth diff
+	$(MULTITIER) review --synth-diff $(or $(BASE),origin/main)
+
+plan: ## synth, policy, terraform plan (only where AWS credentials exist) and its review, for ENV
+	node --import tsx main.ts
+	$(MULTITIER) policy --env $(ENV)
+	@if aws sts get-caller-identity >/dev/null 2>&1 || [ -n "$$AWS_ACCESS_KEY_ID$$AWS_PROFILE" ]; then \
+	  cd cdktf.out/stacks/$(ENV) && terraform init -input=false >/dev/null && terraform plan -input=false -out=plan.tfplan && terraform show -json plan.tfplan > plan.json && cd $(CURDIR) && $(MULTITIER) review cdktf.out/stacks/$(ENV)/plan.json; \
+	else echo "plan: no AWS credentials here: skipping terraform plan (the synth-diff review needs none: make review)"; fi
 
 bench: ## run the benchmarks under bench/ and print their figures
 	@for b in bench/*/run.sh; do [ -f "$$b" ] && bash "$$b"; done; true

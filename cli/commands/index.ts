@@ -5,6 +5,8 @@
 import type { Command } from "commander";
 import { registerDeploy } from "./deploy";
 import { registerPing } from "./ping";
+import { registerPolicy } from "./policy";
+import { registerReview } from "./review";
 import { registerTunnel } from "./tunnel";
 import { registerUnlock } from "./unlock";
 import { registerValidate } from "./validate";
@@ -12,4 +14,4 @@ import { registerVault } from "./vault";
 
 export type Register = (program: Command, setExit: (code: number) => void) => void;
 
-export const commands: Register[] = [registerValidate, registerDeploy, registerPing, registerUnlock, registerVault, registerTunnel];
+export const commands: Register[] = [registerValidate, registerDeploy, registerPing, registerUnlock, registerVault, registerTunnel, registerReview, registerPolicy];

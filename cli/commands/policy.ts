@@ -1,0 +1,46 @@
+/**
+ * `multitier policy [--env E] [--json]`: check every environment's synthesized Terraform
+ * against review/policy.ts. One line per finding (rule, resource, why); waived findings are
+ * listed with their written reason. Exit 2 when any finding is not waived.
+ */
+import * as path from "path";
+import { listEnvironmentFiles, loadEnvironmentFile } from "../../config/load";
+import { environmentNameFromFile } from "../../config/environment";
+import { checkPolicy, RULES } from "../../review/policy";
+import { synthesize } from "../../review/synth";
+import { reportError } from "../report-error";
+import type { Register } from "./index";
+
+export const registerPolicy: Register = (program, setExit) => {
+  program
+    .command("policy")
+    .description("check the synthesized Terraform of every environment (or --env) against the policy rules")
+    .option("--env <env>", "only this environment")
+    .option("--json", "findings as JSON")
+    .action((o: { env?: string; json?: boolean }) => {
+      try {
+        const stacks = synthesize(process.cwd());
+        const envs = listEnvironmentFiles()
+          .map((f) => loadEnvironmentFile(f))
+          .filter((e) => e.platform !== "lab" && (!o.env || e.name === o.env));
+        if (o.env && envs.length === 0) throw new Error(`no environment "${o.env}" with a stack`);
+        const report: Record<string, ReturnType<typeof checkPolicy>> = {};
+        for (const env of envs) report[env.name] = checkPolicy(stacks[env.name] ?? {}, env.waivers);
+        const open = Object.values(report).flat().filter((f) => !f.waived).length;
+        if (o.json) process.stdout.write(JSON.stringify({ rules: RULES.map((r) => ({ id: r.id, reason: r.reason })), findings: report }, null, 2) + "\n");
+        else
+          for (const [env, findings] of Object.entries(report)) {
+            const file = path.join("hosts", `${environmentNameFromFile(env)}.yaml`);
+            const bad = findings.filter((f) => !f.waived);
+            process.stdout.write(`${env}: ${RULES.length} rules, ${bad.length} finding(s)${findings.length > bad.length ? `, ${findings.length - bad.length} waived in ${file}` : ""}\n`);
+            for (const f of findings) {
+              const reason = RULES.find((r) => r.id === f.rule)!.reason;
+              process.stdout.write(f.waived ? `  waived  ${f.rule}  ${f.resource}: ${f.detail} — waiver: ${f.waived}\n` : `  FAIL    ${f.rule}  ${f.resource}: ${f.detail} (${reason})\n`);
+            }
+          }
+        setExit(open ? 2 : 0);
+      } catch (e) {
+        setExit(reportError(e));
+      }
+    });
+};

@@ -1,0 +1,54 @@
+/**
+ * `multitier review <plan.json>` and `multitier review --synth-diff <base-ref>`: Markdown for
+ * a pull-request comment (or `--json`). Exit 0 for a safe plan, 3 when it destroys or
+ * replaces something that holds data, 1 for input that is not a plan (one line).
+ */
+import * as fs from "fs";
+import { analyze } from "../../review/analyze";
+import { renderJson, renderMarkdown } from "../../review/markdown";
+import { mergePlans, PlanReadError, readPlans } from "../../review/read";
+import { synthDiff } from "../../review/synth-diff";
+import { EXIT } from "../exit";
+import { reportError } from "../report-error";
+import type { Register } from "./index";
+
+export const registerReview: Register = (program, setExit) => {
+  program
+    .command("review [plan]")
+    .description("review `terraform show -json` output (file or - for stdin), or --synth-diff <base-ref> without credentials")
+    .option("--synth-diff <ref>", "compare the synthesized stacks of <ref> with the working tree")
+    .option("--json", "the analysis as JSON (counts, danger, groups)")
+    .option("--limit <chars>", "maximum comment length", "65536")
+    .action((plan: string | undefined, o: { synthDiff?: string; json?: boolean; limit: string }) => {
+      try {
+        let analysis;
+        let title = "Terraform plan review";
+        if (o.synthDiff) {
+          analysis = analyze(synthDiff(o.synthDiff));
+          title = `Synthesized change against ${o.synthDiff} (no credentials: predicted from cdk.tf.json)`;
+          analysis.planLine = analysis.planLine.replace(/^Plan:/, "Predicted:");
+        } else {
+          if (!plan) throw new PlanReadError("expected a plan file (terraform show -json <planfile> > plan.json), - for stdin, or --synth-diff <ref>");
+          let buf: Buffer;
+          try {
+            buf = plan === "-" ? fs.readFileSync(0) : fs.readFileSync(plan);
+          } catch {
+            throw new PlanReadError(`${plan}: cannot read the file`);
+          }
+          try {
+            analysis = analyze(mergePlans(readPlans(buf)));
+          } catch (e) {
+            if (e instanceof PlanReadError) throw new PlanReadError(`${plan}: ${e.message}`);
+            throw e;
+          }
+        }
+        process.stdout.write((o.json ? renderJson(analysis) : renderMarkdown(analysis, title, Number(o.limit))) + "\n");
+        setExit(analysis.danger.length ? EXIT.destroysData : EXIT.ok);
+      } catch (e) {
+        if (e instanceof PlanReadError) {
+          process.stderr.write(`review: ${e.message}\n`);
+          setExit(EXIT.badInput);
+        } else setExit(reportError(e));
+      }
+    });
+};

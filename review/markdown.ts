@@ -1,0 +1,86 @@
+/**
+ * The PR comment. Above the fold: Terraform's plan line, the counts of replacements,
+ * imports, moves and forgets, and the banner when data is at risk. Then security-group
+ * rules opened/closed, changes by tier and action (attributes in collapsible blocks), drift
+ * and output changes. Never longer than GitHub's 65,536 characters: details go first, the
+ * summary and banner always stay, and the comment says what was cut.
+ */
+import type { Analysis, ResourceReport } from "./analyze";
+
+export const GITHUB_LIMIT = 65_536;
+export const MARKER = "<!-- multitier-review -->";
+
+const code = (s: string) => "`" + s.replace(/`/g, "'") + "`";
+const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ").slice(0, 300);
+
+function header(a: Analysis, title: string): string[] {
+  const c = a.counts;
+  const lines = [MARKER, `## ${title}`, "", `**${a.planLine}**`, "", `Replacements: **${c.replace}** · Imports: **${c.import}** · Moves: **${c.move}** · Forgets: **${c.forget}**`, ""];
+  if (a.danger.length) {
+    lines.push("> [!CAUTION]", "> **This plan destroys or replaces resources that hold data.** Check each one before applying:");
+    for (const d of a.danger) {
+      const forced = d.forcedBy.length ? `; forced by ${d.forcedBy.map(code).join(", ")}` : "";
+      const reason = d.reason ? `; reason: ${code(d.reason)}` : "";
+      lines.push(`> - **${d.action.toUpperCase()}** ${code(d.address)} — ${d.why}${forced}${reason}`);
+    }
+    lines.push("");
+  }
+  return lines;
+}
+
+function resourceBlock(r: ResourceReport, withDetails: boolean): string {
+  const extra = [r.forcedBy.length ? `forced by ${r.forcedBy.map(code).join(", ")}` : "", r.imported ? "imported" : "", r.movedFrom ? `moved from ${code(r.movedFrom)}` : ""].filter(Boolean).join("; ");
+  const summary = `${r.action} ${code(r.address)}${extra ? ` (${extra})` : ""}`;
+  if (!withDetails || r.attributes.length === 0) return `- ${summary}`;
+  const rows = r.attributes.map((x) => `| ${code(x.path)} | ${cell(x.before)} | ${cell(x.after)} |`);
+  return [`<details><summary>${summary.replace(/`([^`]+)`/g, "<code>$1</code>")} — ${r.attributes.length} attribute(s)</summary>`, "", "| attribute | before | after |", "|---|---|---|", ...rows, "", "</details>"].join("\n");
+}
+
+function body(a: Analysis, withDetails: boolean): string[] {
+  const out: string[] = [];
+  if (a.securityGroups.length) {
+    out.push("### Security-group rules", "", "| | rule | group |", "|---|---|---|");
+    for (const r of a.securityGroups) out.push(`| ${r.change === "opened" ? "🔓 opened" : "🔒 closed"} | ${code(r.rule)} | ${code(r.group)} |`);
+    out.push("");
+  }
+  if (a.groups.length) out.push("### Changes by tier", "");
+  let tier = "";
+  for (const g of a.groups) {
+    if (g.tier !== tier) out.push(`#### ${g.tier}`, "");
+    tier = g.tier;
+    out.push(`**${g.action}** (${g.resources.length})`, "", ...g.resources.map((r) => resourceBlock(r, withDetails)), "");
+  }
+  if (a.drift.length) {
+    out.push("### Drift (changed outside Terraform)", "");
+    for (const d of a.drift) out.push(`- ${d.action} ${code(d.address)} (${d.type})`);
+    out.push("");
+  }
+  if (a.outputs.length) {
+    out.push("### Output changes", "", "| output | change | before | after |", "|---|---|---|---|");
+    for (const o of a.outputs) out.push(`| ${code(o.name)} | ${o.action} | ${cell(o.before)} | ${cell(o.after)} |`);
+    out.push("");
+  }
+  return out;
+}
+
+export function renderMarkdown(a: Analysis, title = "Terraform plan review", limit = GITHUB_LIMIT): string {
+  const head = header(a, title).join("\n");
+  const full = [head, ...body(a, true)].join("\n");
+  if (full.length <= limit) return full;
+  const brief = [head, "_Attribute details were left out to fit GitHub's comment limit._", "", ...body(a, false)].join("\n");
+  if (brief.length <= limit) return brief;
+  const note = (n: number) => `\n\n_… cut here: the comment limit is ${limit.toLocaleString("en")} characters; ${n} more line(s) not shown. Run \`multitier review\` locally for everything._\n`;
+  const lines = brief.split("\n");
+  let kept = lines.length;
+  let text = brief;
+  while (kept > 0 && text.length + note(lines.length - kept).length > limit) {
+    kept = Math.max(head.split("\n").length, kept - Math.max(1, Math.ceil((text.length - limit) / 80)));
+    text = lines.slice(0, kept).join("\n");
+    if (kept === head.split("\n").length) break;
+  }
+  return text + note(lines.length - kept);
+}
+
+export function renderJson(a: Analysis): string {
+  return JSON.stringify({ planLine: a.planLine, counts: a.counts, danger: a.danger, groups: a.groups, securityGroups: a.securityGroups, drift: a.drift, outputs: a.outputs }, null, 2);
+}

@@ -1,0 +1,93 @@
+/**
+ * Read `terraform show -json <planfile>` output the way it reaches us in practice: plain,
+ * preceded by other text (wrappers print banners), one plan per line (Terragrunt), or
+ * UTF-16 (PowerShell redirection), with or without a byte-order mark.
+ */
+export interface ResourceChange {
+  address?: string;
+  previous_address?: string;
+  mode?: string;
+  type: string;
+  name?: string;
+  index?: unknown;
+  change: {
+    actions: string[];
+    before?: any;
+    after?: any;
+    after_unknown?: any;
+    before_sensitive?: any;
+    after_sensitive?: any;
+    replace_paths?: (string | number)[][];
+    importing?: unknown;
+  };
+  action_reason?: string;
+}
+
+export interface TerraformPlan {
+  format_version?: string;
+  terraform_version?: string;
+  resource_changes?: ResourceChange[];
+  resource_drift?: ResourceChange[];
+  output_changes?: Record<string, { actions: string[]; before?: unknown; after?: unknown; after_unknown?: unknown; before_sensitive?: unknown; after_sensitive?: unknown }>;
+}
+
+export class PlanReadError extends Error {}
+
+export function decode(buf: Buffer): string {
+  if (buf[0] === 0xff && buf[1] === 0xfe) return buf.subarray(2).toString("utf16le");
+  if (buf[0] === 0xfe && buf[1] === 0xff) return Buffer.from(buf.subarray(2)).swap16().toString("utf16le");
+  if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) return buf.subarray(3).toString("utf8");
+  // UTF-16 without a mark: every other byte of ASCII text is zero
+  const sample = buf.subarray(0, 200);
+  let zeroOdd = 0;
+  let zeroEven = 0;
+  for (let i = 0; i < sample.length; i++) if (sample[i] === 0) (i % 2 ? zeroOdd++ : zeroEven++);
+  if (zeroOdd > sample.length / 4) return buf.toString("utf16le");
+  if (zeroEven > sample.length / 4) return Buffer.from(buf).swap16().toString("utf16le");
+  return buf.toString("utf8");
+}
+
+const isPlan = (v: unknown): v is TerraformPlan =>
+  Boolean(v) && typeof v === "object" && ("resource_changes" in (v as object) || "format_version" in (v as object) || "planned_values" in (v as object));
+
+function tryParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every plan found in the input (one, or several when given one per line). */
+export function readPlans(buf: Buffer): TerraformPlan[] {
+  const text = decode(buf).replace(/^\uFEFF/, "");
+  if (!text.trim()) throw new PlanReadError("the input is empty; expected the output of `terraform show -json <planfile>`");
+  const whole = tryParse(text);
+  if (isPlan(whole)) return [whole];
+  const perLine = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith("{"))
+    .map(tryParse)
+    .filter(isPlan);
+  if (perLine.length) return perLine;
+  // text before the JSON: start at the first "{" from which the rest parses
+  for (let i = text.indexOf("{"); i >= 0; i = text.indexOf("{", i + 1)) {
+    const v = tryParse(text.slice(i));
+    if (isPlan(v)) return [v];
+  }
+  if (whole !== undefined) throw new PlanReadError("the JSON is not a Terraform plan (no format_version or resource_changes); expected `terraform show -json <planfile>`");
+  throw new PlanReadError("no Terraform plan JSON found; expected the output of `terraform show -json <planfile>`");
+}
+
+/** Several plans reviewed as one (Terragrunt's one-plan-per-module output). */
+export function mergePlans(plans: TerraformPlan[]): TerraformPlan {
+  if (plans.length === 1) return plans[0];
+  return {
+    format_version: plans[0].format_version,
+    terraform_version: plans[0].terraform_version,
+    resource_changes: plans.flatMap((p) => p.resource_changes ?? []),
+    resource_drift: plans.flatMap((p) => p.resource_drift ?? []),
+    output_changes: Object.assign({}, ...plans.map((p) => p.output_changes ?? {})),
+  };
+}
