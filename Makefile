@@ -10,7 +10,7 @@ MULTITIER := ./bin/multitier.js
 export CHECKPOINT_DISABLE := 1
 
 # Services are the playbooks: every playbooks/<service>.yml gets deploy-/restart-/unlock- targets.
-SERVICES := $(filter-out common,$(basename $(notdir $(wildcard playbooks/*.yml))))
+SERVICES := $(filter-out common _%,$(basename $(notdir $(wildcard playbooks/*.yml))))
 RUN_FLAGS = --env $(ENV) $(if $(CHECK),--check) $(if $(DIFF),--diff) $(if $(LIMIT),--limit '$(LIMIT)') $(if $(TAGS),--tags '$(TAGS)')
 
 .DEFAULT_GOAL := help
@@ -69,7 +69,7 @@ review: ## review the change against BASE (default origin/main) without credenti
 plan: ## synth, policy, terraform plan (only where AWS credentials exist) and its review, for ENV
 	node --import tsx main.ts
 	$(MULTITIER) policy --env $(ENV)
-	@if aws sts get-caller-identity >/dev/null 2>&1 || [ -n "$$AWS_ACCESS_KEY_ID$$AWS_PROFILE" ]; then \
+	@if [ -n "$$AWS_ACCESS_KEY_ID$$AWS_PROFILE$$AWS_WEB_IDENTITY_TOKEN_FILE" ] || [ -f "$$HOME/.aws/credentials" ]; then \
 	  cd cdktf.out/stacks/$(ENV) && terraform init -input=false >/dev/null && terraform plan -input=false -out=plan.tfplan && terraform show -json plan.tfplan > plan.json && cd $(CURDIR) && $(MULTITIER) review cdktf.out/stacks/$(ENV)/plan.json; \
 	else echo "plan: no AWS credentials here: skipping terraform plan (the synth-diff review needs none: make review)"; fi
 
