@@ -54,9 +54,10 @@ interface ServiceRun {
 
 export async function run(req: RunRequest, deps: RunDeps): Promise<{ code: number; executor?: Executor }> {
   const env = loadEnvironment(req.env);
+  const services = expandServices(env, req.services);
+  for (const service of services) loadPlaybook(service); // an unknown service or bad playbook: said first
   const inv = loadInventory(env);
   const limited = req.limit ? selectHosts(inv, req.limit) : inv.hosts;
-  const services = expandServices(env, req.services);
   const common = req.command === "deploy" && listServices().length && safeExists("common") ? loadPlaybook("common") : undefined;
   const runs: ServiceRun[] = [];
   const { vault, filter } = deps.secrets(env);
