@@ -80,6 +80,23 @@ maybe("rehearsal: deploy-all in the lab", () => {
     for (const l of lines) expect(l).toMatch(/\s127\.0\.0\.1:8888\s/);
   });
 
+  test("tunnel-notebook: Jupyter through the bastion on this machine's loopback", async () => {
+    const { spawn } = require("child_process");
+    const child = spawn(path.join(ROOT, "bin", "multitier.js"), ["tunnel", "notebook", "--env", "lab", "--remote-port", "8888", "--local-port", "18888"], { cwd: ROOT, env: lab.env });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d));
+    try {
+      for (let i = 0; i < 50 && !out.includes("tunnel open"); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(out).toContain("tunnel open: http://127.0.0.1:18888/ -> notebook 127.0.0.1:8888");
+      const status = await new Promise<number>((resolve, reject) => {
+        require("http").get("http://127.0.0.1:18888/api", (res: any) => (res.resume(), resolve(res.statusCode))).on("error", reject);
+      });
+      expect(status).toBe(200); // Jupyter's /api answers without the token
+    } finally {
+      child.kill("SIGINT");
+    }
+  }, 60_000);
+
   test("files holding passwords are 0600/0640 and owned by the service user", () => {
     const st = (host: string, f: string) => lab.sh(host, `stat -c '%a %U' ${f}`).trim();
     expect(st("webapp", "/code/e-mission-server/conf/storage/db.conf")).toBe("600 emission");
