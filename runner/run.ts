@@ -12,6 +12,7 @@ import { loadInventory, selectHosts, type Inventory, type InventoryHost } from "
 import { listServices, loadPlaybook, type Playbook } from "./playbook";
 import { HumanReporter, JsonReporter } from "./report";
 import { encryptedTiers, withUnlock } from "./unlock";
+import { SshSession } from "./ssh";
 
 export interface RunRequest {
   env: string;
@@ -104,6 +105,8 @@ export async function run(req: RunRequest, deps: RunDeps): Promise<{ code: numbe
   }
   const hosts = Object.fromEntries([...executor.counts.entries()]);
   reporter.emit({ event: "recap", hosts, seconds: (Date.now() - t0) / 1000 });
+  // for bench/runner: round trips per host and TCP connections opened to the bastion
+  if (process.env.MULTITIER_STATS) process.stderr.write(JSON.stringify({ stats: { roundTrips: executor.roundTrips(), bastionConnections: SshSession.bastionConnections } }) + "\n");
   const code = executor.wasInterrupted ? 130 : exitCodeFor(executor.counts);
   return { code, executor };
 }

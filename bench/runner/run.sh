@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# make bench: multitier vs Ansible in the lab (needs root); writes bench/RESULTS.md.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+echo "bench/runner: multitier vs Ansible (BENCH_SIZES=${BENCH_SIZES:-1,5,10} hosts per tier, BENCH_REPS=${BENCH_REPS:-3})"
+extra=""
+if [ "${BENCH_SUITE:-1}" = "1" ] && [ "$(id -u)" -eq 0 ]; then
+  t0=$(date +%s.%N); make -s demo >/dev/null 2>&1 || true; t1=$(date +%s.%N)
+  t2=$(date +%s.%N); npx --no-install jest --ci >/dev/null 2>&1 || true; t3=$(date +%s.%N)
+  extra=$(printf '\nOther figures: `make demo` %.0f s; the jest suite (`make test` without the type check) %.0f s.\n' "$(echo "$t1 - $t0" | bc)" "$(echo "$t3 - $t2" | bc)")
+fi
+BENCH_EXTRA="$extra" node --import tsx bench/runner/run.ts
+echo "(written to bench/RESULTS.md)"

@@ -1,0 +1,193 @@
+/**
+ * multitier vs Ansible, side by side in the lab (issue #7). For H = 1, 5, 10 hosts per tier
+ * (4, 20, 40 targets): a fresh lab, a first converge and a no-op run with each tool, the two
+ * tools alternated, each figure the median of REPS runs (default 3). Measures wall time,
+ * the controller's peak memory (the whole process tree, sampled), round trips per host
+ * (multitier; Ansible: one per task with pipelining) and TCP connections to the bastion
+ * (seen from the bastion's side). Prints a table and writes bench/RESULTS.md.
+ */
+import { execFileSync, spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { labDown, labUp, type LabState } from "../../lab/lab";
+
+const ROOT = path.join(__dirname, "..", "..");
+const REPS = Number(process.env.BENCH_REPS ?? 3);
+const SIZES = (process.env.BENCH_SIZES ?? "1,5,10").split(",").map(Number);
+const FORKS = 10;
+
+interface Sample {
+  seconds: number;
+  peakMb: number;
+  bastionConnections: number;
+  roundTripsPerHost?: number;
+  ok: boolean;
+}
+
+function treeRssKb(root: number): number {
+  const parent = new Map<number, number>();
+  const rss = new Map<number, number>();
+  for (const d of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      parent.set(Number(d), Number(fields[1]));
+      rss.set(Number(d), Number(fields[21]) * 4);
+    } catch {
+      /* gone */
+    }
+  }
+  let total = 0;
+  for (const [pid, kb] of rss) {
+    let p: number | undefined = pid;
+    while (p && p !== root && p > 1) p = parent.get(p);
+    if (p === root) total += kb;
+  }
+  return total;
+}
+
+async function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv, bastionNs: string): Promise<Sample & { stderr: string; stdout: string }> {
+  const t0 = process.hrtime.bigint();
+  const child = spawn(cmd, args, { cwd: ROOT, env });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
+  let peak = 0;
+  const peers = new Set<string>();
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, treeRssKb(child.pid!));
+    try {
+      const ss = execFileSync("ip", ["netns", "exec", bastionNs, "ss", "-tnH", "state", "established", "( sport = :22 )"], { encoding: "utf8" });
+      for (const line of ss.split("\n")) {
+        const peer = line.trim().split(/\s+/).pop();
+        if (peer && peer.startsWith("10.214.")) peers.add(peer);
+      }
+    } catch {
+      /* sampling only */
+    }
+  }, 50);
+  const code: number = await new Promise((resolve) => child.on("close", (c) => resolve(c ?? 1)));
+  clearInterval(sampler);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { seconds, peakMb: peak / 1024, bastionConnections: peers.size, ok: code === 0, stderr, stdout };
+}
+
+function ansibleInventory(s: LabState, dir: string): string {
+  const kh = s.knownHostsFile;
+  const proxy = `ssh -i ${s.keyFile} -o UserKnownHostsFile=${kh} -o StrictHostKeyChecking=yes -o BatchMode=yes -W %h:%p ${s.user}@${s.bastion.address}`;
+  const lines = ["[all:vars]", `ansible_user=${s.user}`, `ansible_ssh_private_key_file=${s.keyFile}`, `ansible_ssh_common_args='-o UserKnownHostsFile=${kh} -o StrictHostKeyChecking=yes -o ProxyCommand="${proxy}"'`, "env_name=lab", ""];
+  const tiers = [...new Set(s.hosts.map((h) => h.tier))];
+  for (const t of tiers) {
+    lines.push(`[${t}]`);
+    for (const h of s.hosts.filter((x) => x.tier === t)) lines.push(`${h.name} ansible_host=${h.address} tier=${t}`);
+    lines.push("");
+  }
+  const f = path.join(dir, "inventory.ini");
+  fs.writeFileSync(f, lines.join("\n"));
+  return f;
+}
+
+async function runTool(tool: "multitier" | "ansible", hostsPerTier: number): Promise<{ first: Sample; noop: Sample }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mt-bench-"));
+  fs.copyFileSync(path.join(ROOT, "hosts", "lab.yaml"), path.join(dir, "lab.yaml"));
+  const state = await labUp({ id: "bn", hostsPerTier, outDir: dir, envFile: path.join(dir, "lab.yaml"), labDir: path.join(dir, "lab") });
+  try {
+    const ns = state.bastion.ns;
+    let cmd: string;
+    let args: string[];
+    let env: NodeJS.ProcessEnv;
+    if (tool === "multitier") {
+      cmd = path.join(ROOT, "bin", "multitier.js");
+      args = ["deploy", "bench", "--env", "lab", "--forks", String(FORKS), "--json"];
+      env = { ...process.env, MULTITIER_HOSTS_DIR: dir, MULTITIER_IDENTITY: state.keyFile, MULTITIER_PLAYBOOKS_DIR: path.join(ROOT, "bench", "workload", "playbooks"), MULTITIER_TEMPLATES_DIR: path.join(ROOT, "bench", "workload", "templates"), MULTITIER_STATS: "1" };
+    } else {
+      cmd = "ansible-playbook";
+      args = ["-i", ansibleInventory(state, dir), path.join(ROOT, "bench", "ansible", "site.yml")];
+      env = { ...process.env, ANSIBLE_CONFIG: path.join(ROOT, "bench", "ansible", "ansible.cfg"), ANSIBLE_FORKS: String(FORKS), ANSIBLE_SSH_CONTROL_PATH_DIR: path.join(dir, "cp"), ANSIBLE_LOCAL_TEMP: path.join(dir, "tmp"), ANSIBLE_NOCOLOR: "1" };
+    }
+    const out: Sample[] = [];
+    for (const phase of ["first", "noop"]) {
+      const m = await measure(cmd, args, env, ns);
+      if (!m.ok) throw new Error(`${tool} ${phase} run failed:\n${(m.stdout + m.stderr).slice(-2000)}`);
+      if (tool === "multitier") {
+        const stats = JSON.parse(m.stderr.trim().split("\n").filter((l) => l.startsWith('{"stats"')).pop()!).stats;
+        const trips = Object.values(stats.roundTrips as Record<string, number>);
+        m.roundTripsPerHost = trips.reduce((a, b) => a + b, 0) / trips.length;
+        const recap = JSON.parse(m.stdout.trim().split("\n").pop()!);
+        const changed = Object.values(recap.hosts as Record<string, { changed: number }>).reduce((a, h) => a + h.changed, 0);
+        if (phase === "noop" && changed !== 0) throw new Error(`multitier no-op run changed ${changed} task(s)`);
+      } else {
+        m.roundTripsPerHost = 12; // one pipelined exec per task (and a file transfer per template/copy)
+        if (phase === "noop" && /changed=[1-9]/.test(m.stdout)) throw new Error(`ansible no-op run changed something:\n${m.stdout.slice(-1500)}`);
+      }
+      out.push(m);
+    }
+    return { first: out[0], noop: out[1] };
+  } finally {
+    await labDown({ id: "bn", labDir: path.join(dir, "lab") });
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) {
+    console.log("bench/runner: skipped (the lab needs root)");
+    return;
+  }
+  type Row = { targets: number; tool: string; first: Sample[]; noop: Sample[] };
+  const rows: Row[] = [];
+  for (const h of SIZES) {
+    const m: Row = { targets: 4 * h, tool: "multitier", first: [], noop: [] };
+    const a: Row = { targets: 4 * h, tool: "ansible", first: [], noop: [] };
+    for (let rep = 0; rep < REPS; rep++) {
+      const order: ["multitier" | "ansible", Row][] = rep % 2 === 0 ? [["multitier", m], ["ansible", a]] : [["ansible", a], ["multitier", m]];
+      for (const [tool, row] of order) {
+        const r = await runTool(tool, h);
+        row.first.push(r.first);
+        row.noop.push(r.noop);
+        process.stderr.write(`  ${tool} ${4 * h} targets rep ${rep + 1}: first ${r.first.seconds.toFixed(2)}s, no-op ${r.noop.seconds.toFixed(2)}s\n`);
+      }
+    }
+    rows.push(m, a);
+  }
+  const fmt = (x: number, d = 2) => x.toFixed(d);
+  const lines = [
+    `| targets | tool | first converge (s) | no-op (s) | peak memory (MB) | round trips / host (no-op) | TCP connections to the bastion |`,
+    `|---:|---|---:|---:|---:|---:|---:|`,
+  ];
+  const ratios: string[] = [];
+  for (let i = 0; i < rows.length; i += 2) {
+    const [m, a] = [rows[i], rows[i + 1]];
+    for (const r of [m, a])
+      lines.push(
+        `| ${r.targets} | ${r.tool} | ${fmt(median(r.first.map((x) => x.seconds)))} | ${fmt(median(r.noop.map((x) => x.seconds)))} | ${fmt(Math.max(median(r.first.map((x) => x.peakMb)), median(r.noop.map((x) => x.peakMb))), 0)} | ${r.tool === "multitier" ? fmt(median(r.noop.map((x) => x.roundTripsPerHost!)), 1) : "≈ 12 (one per task)"} | ${median(r.first.map((x) => x.bastionConnections))} |`,
+      );
+    ratios.push(`| ${m.targets} | ${fmt(median(a.first.map((x) => x.seconds)) / median(m.first.map((x) => x.seconds)), 1)}x | ${fmt(median(a.noop.map((x) => x.seconds)) / median(m.noop.map((x) => x.seconds)), 1)}x |`);
+  }
+  const m4 = rows.find((r) => r.tool === "multitier" && r.targets === 4);
+  const m40 = rows.find((r) => r.tool === "multitier" && r.targets === 40);
+  const scaling = m4 && m40 ? `40 targets take ${fmt(median(m40.first.map((x) => x.seconds)) / median(m4.first.map((x) => x.seconds)), 1)}x the first-converge time of 4 (goal ≤ 2x), ${fmt(median(m40.noop.map((x) => x.seconds)) / median(m4.noop.map((x) => x.seconds)), 1)}x for no-op runs.` : "";
+  const table = [
+    ...lines,
+    "",
+    "| targets | Ansible / multitier, first converge (goal ≥ 4x) | Ansible / multitier, no-op (goal ≥ 8x) |",
+    "|---:|---:|---:|",
+    ...ratios,
+    "",
+    scaling,
+  ].join("\n");
+  console.log(table);
+  const extra = process.env.BENCH_EXTRA ?? "";
+  const results = `# Benchmark results\n\nProduced by \`make bench\` (bench/runner/run.sh: ${REPS} runs per figure, medians, tools alternated, fresh lab hosts for every first converge) on ${os.cpus().length} cores, ${new Date().toISOString().slice(0, 10)}. Ansible ${execFileSync("ansible", ["--version"], { encoding: "utf8" }).split("\n")[0].replace(/^ansible /, "")} with pipelining, ControlPersist, ${FORKS} forks, no fact gathering; multitier with ${FORKS} forks. Workload: bench/workload (multitier) = bench/ansible (Ansible), 12 tasks per host.\n\n${table}\n${extra}`;
+  fs.writeFileSync(path.join(ROOT, "bench", "RESULTS.md"), results);
+}
+
+main().catch((e) => {
+  console.error(`bench/runner: ${(e as Error).message}`);
+  process.exit(1);
+});
