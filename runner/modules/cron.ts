@@ -1,29 +1,37 @@
 /**
- * cron — a named block of jobs in a user's crontab, leaving other lines alone.
+ * cron — a named block of jobs in a user's crontab, leaving every other line alone.
  *
- * Arguments: user, name (the block: `# BEGIN multitier <name>` … `# END multitier <name>`),
- * jobs: [{ name, schedule (5 fields or @daily/@hourly/@reboot …, checked with cron-parser),
- * job }], state (present | absent).
+ * Arguments:
+ *   user   whose crontab (`crontab -u <user>`)                                   required
+ *   name   the block: `# BEGIN multitier <name>` … `# END multitier <name>`         required
+ *   jobs   list of { name (a comment line above the job), schedule, job (one command line) }
+ *          schedule: 5 fields checked with cron-parser, or @reboot @yearly @annually
+ *          @monthly @weekly @daily @midnight @hourly; a `%` in job must be written `\%`
+ *          (cron turns a bare % into a newline)                            default []
+ *   state  present (default) | absent (the block is removed)
  *
  *   - name: intake pipeline
  *     cron:
- *       user: ubuntu
+ *       user: emission
  *       name: emission
  *       jobs:
- *         - { name: intake, schedule: "@daily", job: "cd /code/e-mission-server && ./e-mission-py.bash bin/intake_multiprocess.py 3 >> /log/intake.log 2>&1" }
+ *         - { name: intake, schedule: "*\/10 * * * *", job: "cd /code/e-mission-server && ./e-mission-py.bash bin/intake_multiprocess.py 3 >> /log/intake.log 2>&1" }
+ *         - { name: pipeline reset, schedule: "@daily", job: "/code/reset.sh" }
  *
- * The new crontab goes to `crontab -u <user> -` on stdin.
+ * Probe: `crontab -l -u <user>` (no crontab = empty). The new crontab is computed here and,
+ * when it differs, installed by ONE sh op `crontab -u <user> -` with the text on stdin (a
+ * job may hold a secret; it never appears on a command line). --diff shows the crontab diff.
  */
 import { CronExpressionParser } from "cron-parser";
-import { z } from "zod";
 import { createTwoFilesPatch } from "diff";
-import { asSh } from "./results";
-import { b64, shq, type Module } from "./types";
+import { z } from "zod";
+import { asSh, masked, userName } from "./results";
+import { b64, shq, type Module, type Plan, type TaskContext } from "./types";
 
 const NICKNAMES = ["@reboot", "@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
 
 export function validSchedule(s: string): boolean {
-  if (NICKNAMES.includes(s)) return true;
+  if (NICKNAMES.includes(s.trim())) return true;
   if (s.trim().split(/\s+/).length !== 5) return false;
   try {
     CronExpressionParser.parse(s);
@@ -35,51 +43,72 @@ export function validSchedule(s: string): boolean {
 
 const job = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9 ._-]+$/, "expected a job name"),
-    schedule: z.string().refine(validSchedule, (s) => ({ message: `expected a cron schedule (5 fields or @daily, @hourly …), got "${s}"` })),
-    job: z.string().min(1).refine((j) => !j.includes("\n"), "a job is one line"),
+    name: z.string().regex(/^[A-Za-z0-9 ._:()-]+$/, "expected a job name (letters, digits, spaces, . _ : ( ) -)"),
+    schedule: z.string().refine(validSchedule, (s) => ({ message: `expected a cron schedule (5 fields such as "*/10 * * * *", or @daily, @hourly, @reboot …), got "${s}"` })),
+    job: z
+      .string()
+      .min(1)
+      .refine((j) => !j.includes("\n"), "a job is one line")
+      .refine((j) => !/(^|[^\\])%/.test(j), 'a bare % in a cron job is a newline to cron: write it as \\%'),
   })
   .strict();
 const args = z
   .object({
-    user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "expected a user name"),
-    name: z.string().regex(/^[A-Za-z0-9._-]+$/, "expected a block name"),
-    jobs: z.array(job).default([]),
+    user: userName,
+    name: z.string().regex(/^[A-Za-z0-9._-]+$/, "expected a block name (letters, digits, . _ -)"),
+    jobs: z
+      .array(job)
+      .default([])
+      .refine((js) => new Set(js.map((j) => j.name)).size === js.length, { message: "expected unique job names" }),
     state: z.enum(["present", "absent"]).default("present"),
   })
   .strict();
 type Args = z.output<typeof args>;
 
-/** The crontab with our block replaced (pure: tested directly). */
+/**
+ * The crontab with our block replaced (pure: tested directly). Lines outside the block are
+ * kept as they are; a new block goes at the end.
+ */
 export function withBlock(current: string, a: Pick<Args, "name" | "jobs" | "state">): string {
   const begin = `# BEGIN multitier ${a.name}`;
   const end = `# END multitier ${a.name}`;
-  const lines = current.split("\n").filter((l, i, all) => !(i === all.length - 1 && l === ""));
+  const lines = current === "" ? [] : current.replace(/\n$/, "").split("\n");
   const out: string[] = [];
   let inside = false;
+  let at = -1;
   for (const l of lines) {
-    if (l === begin) inside = true;
-    else if (l === end) inside = false;
+    if (l === begin && !inside) {
+      inside = true;
+      if (at < 0) at = out.length;
+    } else if (l === end && inside) inside = false;
     else if (!inside) out.push(l);
   }
-  if (a.state === "present") out.push(begin, ...a.jobs.flatMap((j) => [`# ${j.name}`, `${j.schedule} ${j.job}`]), end);
+  if (inside) throw new Error(`the crontab has "${begin}" without "${end}": fix it by hand (crontab -e)`);
+  const block = [begin, ...a.jobs.flatMap((j) => [`# ${j.name}`, `${j.schedule.trim()} ${j.job}`]), end];
+  if (a.state === "present") out.splice(at < 0 ? out.length : at, 0, ...block);
   return out.length ? out.join("\n") + "\n" : "";
+}
+
+function planCron(a: Args, r: Parameters<Module["plan"]>[1][number], ctx: TaskContext): Plan {
+  const listed = asSh(r, `crontab -l -u ${a.user}`);
+  if (listed.rc !== 0 && !/no crontab for/i.test(listed.stderr))
+    return { status: "failed", msg: `crontab -l -u ${a.user}: ${(listed.stderr || listed.stdout).trim().split("\n")[0] || `exit ${listed.rc}`}` };
+  const current = listed.rc === 0 ? listed.stdout : "";
+  const next = withBlock(current, a);
+  if (next === current) return { status: "ok", msg: "nothing to do" };
+  const what = a.state === "present" ? `${a.jobs.length} job(s) in block ${a.name}` : `remove block ${a.name}`;
+  return {
+    status: "changed",
+    msg: `${ctx.check ? "would change" : "changed"} crontab of ${a.user}: ${what}`,
+    diff: ctx.diff ? createTwoFilesPatch(`crontab ${a.user}`, `crontab ${a.user}`, current, next) : undefined,
+    apply: [{ op: "sh", script: `crontab -u ${shq(a.user)} -`, stdin: b64(next) }],
+  };
 }
 
 export const cron: Module<Args> = {
   name: "cron",
-  doc: "a named block of jobs in a user's crontab (schedules validated)",
+  doc: "a named block of jobs in a user's crontab (schedules validated), via crontab -u <user> -",
   args,
-  probe: (a) => [{ op: "sh", script: `crontab -l -u ${shq(a.user)} 2>/dev/null; true` }],
-  plan(a, [r], ctx) {
-    const current = asSh(r, "crontab -l").stdout;
-    const next = withBlock(current, a);
-    if (next === current) return { status: "ok", msg: "nothing to do" };
-    return {
-      status: "changed",
-      msg: `crontab of ${a.user}: ${a.state === "present" ? `${a.jobs.length} job(s) in block ${a.name}` : `remove block ${a.name}`}`,
-      diff: ctx.diff ? createTwoFilesPatch(`crontab ${a.user}`, `crontab ${a.user}`, current, next) : undefined,
-      apply: [{ op: "sh", script: `crontab -u ${shq(a.user)} -`, stdin: b64(next) }],
-    };
-  },
+  probe: (a) => [{ op: "sh", script: `crontab -l -u ${shq(a.user)}` }],
+  plan: (a, [r], ctx) => masked(planCron(a, r, ctx), ctx),
 };

@@ -1,84 +1,117 @@
 /**
  * file — a path's existence, type and attributes.
  *
- * Arguments: path, state (directory | absent | link | touch | file; default file),
- * src (link target, for state: link), owner, group, mode.
+ * Arguments:
+ *   path     absolute path                                                     required
+ *   state    file (default: only fix attributes of an existing file) | directory (mkdir -p)
+ *            | absent (rm -rf) | link (symlink to src) | touch (create an empty file when
+ *            missing; an existing file is left as is, so touch stays idempotent)
+ *   src      the link's target, for state: link
+ *   owner    user; group; mode (octal string, "0750")
+ *   recurse  state: directory only — apply owner/group/mode to everything below path too
+ *            (symlinks below get owner/group, never a mode)                     default false
  *
  *   - name: notebooks directory
  *     file: { path: /notebooks, state: directory, owner: analyst, group: analyst, mode: "0750" }
+ *   - name: the code belongs to the app user, all of it
+ *     file: { path: /code, state: directory, owner: emission, group: emission, recurse: true }
  *   - name: no default site
  *     file: { path: /etc/nginx/sites-enabled/default, state: absent }
+ *   - name: site enabled
+ *     file: { path: /etc/nginx/sites-enabled/emission, state: link, src: /etc/nginx/sites-available/emission }
  *
- * `file` (the default) only fixes attributes of an existing file and fails if it is missing.
+ * Probe: one lstat (plus, with recurse, one `find` listing what below differs). Apply: one
+ * sh op (mkdir/touch/ln/rm, chown, chmod) with every path single-quoted.
  */
 import { z } from "zod";
 import type { StatResult } from "../agent/protocol";
 import { modeArg } from "./files";
-import { asStat, normMode, sameMode } from "./results";
+import { absPath, asSh, asStat, masked, normMode, sameMode } from "./results";
 import { shq, type Module, type Plan } from "./types";
 
 const args = z
   .object({
-    path: z.string().startsWith("/", { message: "expected an absolute path" }),
+    path: absPath,
     state: z.enum(["file", "directory", "absent", "link", "touch"]).default("file"),
     src: z.string().min(1).optional(),
     owner: z.string().min(1).optional(),
     group: z.string().min(1).optional(),
     mode: modeArg.optional(),
+    recurse: z.boolean().default(false),
   })
   .strict()
-  .refine((a) => a.state !== "link" || a.src, { message: "state: link needs src (the link's target)", path: ["src"] });
+  .refine((a) => a.state !== "link" || a.src, { message: "state: link needs src (the link's target)", path: ["src"] })
+  .refine((a) => a.state === "link" || !a.src, { message: "src is the target of a link: only with state: link", path: ["src"] })
+  .refine((a) => !a.recurse || a.state === "directory", { message: "recurse is only for state: directory", path: ["recurse"] })
+  .refine((a) => !a.recurse || a.owner || a.group || a.mode, { message: "recurse needs owner, group or mode", path: ["recurse"] })
+  .refine((a) => !(a.state === "absent" && a.path === "/"), { message: "refusing to remove /", path: ["path"] });
 type Args = z.output<typeof args>;
 
-function attrScript(a: Args, st: StatResult | undefined): { script: string; changes: string[] } {
+/** What below `path` has another owner, group or mode (links: no mode), at most 3 names. */
+function recurseProbe(a: Args): string {
+  const tests: string[] = [];
+  if (a.owner) tests.push(`! -user ${shq(a.owner)}`);
+  if (a.group) tests.push(`! -group ${shq(a.group)}`);
+  if (a.mode) tests.push(`\\( ! -type l ! -perm ${normMode(a.mode)} \\)`);
+  return `[ -d ${shq(a.path)} ] || exit 0; find ${shq(a.path)} -mindepth 1 \\( ${tests.join(" -o ")} \\) -print 2>&1 | head -n 3`;
+}
+
+function attrScript(a: Args, st: StatResult | undefined, below: string[]): { script: string; changes: string[] } {
   const cmds: string[] = [];
   const changes: string[] = [];
-  const owner = a.owner && (!st || st.owner !== a.owner) ? a.owner : undefined;
-  const group = a.group && (!st || st.group !== a.group) ? a.group : undefined;
+  const r = a.recurse && (below.length > 0 || !st) ? "-R " : "";
+  const owner = a.owner && (!st || st.owner !== a.owner || r) ? a.owner : undefined;
+  const group = a.group && (!st || st.group !== a.group || r) ? a.group : undefined;
   if (owner || group) {
-    cmds.push(`chown ${shq(`${owner ?? ""}${group ? `:${group}` : ""}`)} ${shq(a.path)}`);
-    if (owner) changes.push(`owner → ${owner}`);
-    if (group) changes.push(`group → ${group}`);
+    cmds.push(`chown ${r}${shq(`${owner ?? ""}${group ? `:${group}` : ""}`)} ${shq(a.path)}`);
+    if (owner && (!st || st.owner !== owner)) changes.push(`owner → ${owner}`);
+    if (group && (!st || st.group !== group)) changes.push(`group → ${group}`);
   }
-  if (a.mode && (!st || !sameMode(st.mode, a.mode))) {
-    cmds.push(`chmod ${normMode(a.mode)} ${shq(a.path)}`);
-    changes.push(`mode → ${normMode(a.mode)}`);
+  if (a.mode && (!st || !sameMode(st.mode, a.mode) || r)) {
+    cmds.push(`chmod ${r}${normMode(a.mode)} ${shq(a.path)}`);
+    if (st && !sameMode(st.mode, a.mode)) changes.push(`mode ${st.mode} → ${normMode(a.mode)}`);
   }
+  if (r && st) changes.push(`below: ${below.join(", ")}${below.length >= 3 ? " …" : ""}`);
   return { script: cmds.join(" && "), changes };
+}
+
+function planFile(a: Args, results: Parameters<Module["plan"]>[1]): Plan {
+  const st = asStat(results[0], `stat ${a.path}`);
+  const below = a.recurse ? asSh(results[1], `find ${a.path}`).stdout.split("\n").filter(Boolean) : [];
+  const findError = below.find((l) => l.startsWith("find:"));
+  if (findError) return { status: "failed", msg: findError };
+  const p = shq(a.path);
+  const change = (msg: string, script: string): Plan => ({ status: "changed", msg, apply: [{ op: "sh", script }] });
+  switch (a.state) {
+    case "absent":
+      return st.exists ? change(`remove ${a.path}${st.type === "dir" ? " (directory, recursively)" : ""}`, `rm -rf -- ${p}`) : { status: "ok", msg: "nothing to do (absent)" };
+    case "link":
+      if (st.exists && st.type === "link" && st.target === a.src) return { status: "ok", msg: "nothing to do" };
+      if (st.exists && st.type !== "link") return { status: "failed", msg: `${a.path} exists and is a ${st.type}; remove it first (state: absent)` };
+      return change(st.exists ? `link ${a.path}: ${st.target} → ${a.src}` : `link ${a.path} → ${a.src}`, `ln -sfn -- ${shq(a.src!)} ${p}`);
+    case "directory": {
+      if (st.exists && st.type !== "dir") return { status: "failed", msg: `${a.path} exists and is a ${st.type}, not a directory` };
+      const attrs = attrScript(a, st.exists ? st : undefined, below);
+      if (st.exists && !attrs.script) return { status: "ok", msg: "nothing to do" };
+      const script = [st.exists ? "" : `mkdir -p -- ${p}`, attrs.script].filter(Boolean).join(" && ");
+      return change(st.exists ? `${a.path}: ${attrs.changes.join(", ")}` : `create directory ${a.path}`, script);
+    }
+    case "touch":
+    case "file": {
+      if (st.exists && st.type !== "file") return { status: "failed", msg: `${a.path} exists and is a ${st.type}, not a file` };
+      if (!st.exists && a.state === "file") return { status: "failed", msg: `${a.path} does not exist (use state: touch to create it)` };
+      const attrs = attrScript(a, st.exists ? st : undefined, []);
+      if (st.exists && !attrs.script) return { status: "ok", msg: "nothing to do" };
+      const script = [st.exists ? "" : `touch -- ${p}`, attrs.script].filter(Boolean).join(" && ");
+      return change(st.exists ? `${a.path}: ${attrs.changes.join(", ")}` : `create ${a.path}`, script);
+    }
+  }
 }
 
 export const file: Module<Args> = {
   name: "file",
-  doc: "a path's state (file, directory, absent, link, touch) and owner/group/mode",
+  doc: "a path's state (file, directory, absent, link, touch), owner/group/mode, recurse",
   args,
-  probe: (a) => [{ op: "stat", path: a.path }],
-  plan(a, [r]): Plan {
-    const st = asStat(r, `stat ${a.path}`);
-    const p = shq(a.path);
-    const change = (msg: string, script: string): Plan => ({ status: "changed", msg, apply: [{ op: "sh", script }] });
-    switch (a.state) {
-      case "absent":
-        return st.exists ? change(`remove ${a.path}`, `rm -rf -- ${p}`) : { status: "ok", msg: "nothing to do (absent)" };
-      case "link":
-        if (st.exists && st.type === "link" && st.target === a.src) return { status: "ok", msg: "nothing to do" };
-        if (st.exists && st.type !== "link") return { status: "failed", msg: `${a.path} exists and is a ${st.type}; remove it first (state: absent)` };
-        return change(`link ${a.path} → ${a.src}`, `ln -sfn ${shq(a.src!)} ${p}`);
-      case "directory": {
-        if (st.exists && st.type !== "dir") return { status: "failed", msg: `${a.path} exists and is a ${st.type}, not a directory` };
-        const attrs = attrScript(a, st.exists ? st : undefined);
-        if (st.exists && !attrs.script) return { status: "ok", msg: "nothing to do" };
-        const script = [st.exists ? "" : `mkdir -p -- ${p}`, attrs.script].filter(Boolean).join(" && ");
-        return change(st.exists ? `${a.path}: ${attrs.changes.join(", ")}` : `create directory ${a.path}`, script);
-      }
-      case "touch":
-      case "file": {
-        if (st.exists && st.type !== "file") return { status: "failed", msg: `${a.path} exists and is a ${st.type}, not a file` };
-        if (!st.exists && a.state === "file") return { status: "failed", msg: `${a.path} does not exist (use state: touch to create it)` };
-        const attrs = attrScript(a, st.exists ? st : undefined);
-        if (st.exists && !attrs.script) return { status: "ok", msg: "nothing to do" };
-        const script = [st.exists ? "" : `touch -- ${p}`, attrs.script].filter(Boolean).join(" && ");
-        return change(st.exists ? `${a.path}: ${attrs.changes.join(", ")}` : `create ${a.path}`, script);
-      }
-    }
-  },
+  probe: (a) => [{ op: "stat", path: a.path }, ...(a.recurse ? [{ op: "sh" as const, script: recurseProbe(a) }] : [])],
+  plan: (a, results, ctx) => masked(planFile(a, results), ctx),
 };

@@ -8,15 +8,19 @@ import { createTwoFilesPatch } from "diff";
 import { z } from "zod";
 import type { Op, StatResult } from "../agent/protocol";
 import { b64, type Plan, type TaskContext } from "./types";
-import { normMode, sameMode } from "./results";
+import { masked, normMode, sameMode } from "./results";
 
-export const modeArg = z.string().regex(/^0?[0-7]{3,4}$/, { message: 'expected an octal mode such as "0644"' });
+/** a YAML 0644 is the number 644 (YAML 1.2): ask for a string, so nobody gets mode 01204 */
+export const modeArg = z
+  .string({ invalid_type_error: 'expected a quoted octal mode such as "0644"' })
+  .regex(/^0?[0-7]{3,4}$/, { message: 'expected an octal mode such as "0644"' });
 
 /** owner/group/mode/validate/backup: the arguments every content module takes */
 export const fileArgs = {
   owner: z.string().min(1).optional(),
   group: z.string().min(1).optional(),
   mode: modeArg.optional(),
+  /** a command run by the agent on the temp file before it replaces dest; a failure keeps the old file */
   validate: z.string().includes("%s", { message: 'expected a command containing %s (the temp file), e.g. "nginx -t -c %s"' }).optional(),
   backup: z.boolean().default(false),
   /** create missing parent directories of dest (0755) */
@@ -51,27 +55,27 @@ export function planFileContent(dest: string, content: string, attrs: FileAttrs,
     if (attrs.group && st.group !== attrs.group) attrChanges.push(`group ${st.group} → ${attrs.group}`);
   }
   if (!contentChanged && attrChanges.length === 0) return { status: "ok", msg: "nothing to do" };
-  const diff =
-    ctx.diff && contentChanged
-      ? createTwoFilesPatch(st.exists ? dest : "/dev/null", dest, oldText(st), content, undefined, undefined, { context: 3 })
-      : undefined;
-  const msg = !st.exists ? `create ${dest}` : contentChanged ? `update ${dest}${attrChanges.length ? ` (${attrChanges.join(", ")})` : ""}` : `${dest}: ${attrChanges.join(", ")}`;
-  return {
-    status: "changed",
-    msg,
-    diff,
-    apply: [
-      {
-        op: "write",
-        path: dest,
-        content: b64(content),
-        mode: normMode(attrs.mode),
-        owner: attrs.owner,
-        group: attrs.group,
-        validate: attrs.validate,
-        backup: attrs.backup,
-        parents: attrs.parents,
-      },
-    ],
+  let diff: string | undefined;
+  if (ctx.diff && contentChanged) {
+    // a file over the probe's size limit comes back without content: say so instead of a wrong diff
+    const before = st.exists && st.content === undefined ? `(${st.size} bytes, too large to show)\n` : oldText(st);
+    diff = createTwoFilesPatch(st.exists ? dest : "/dev/null", dest, before, content, undefined, undefined, { context: 3 });
+  }
+  const msg = !st.exists
+    ? `create ${dest}`
+    : contentChanged
+      ? `update ${dest}${attrChanges.length ? ` (${attrChanges.join(", ")})` : ""}`
+      : `${dest}: ${attrChanges.join(", ")}`;
+  const write: Op = {
+    op: "write",
+    path: dest,
+    content: b64(content),
+    mode: normMode(attrs.mode),
+    owner: attrs.owner,
+    group: attrs.group,
+    validate: attrs.validate,
+    backup: attrs.backup,
+    parents: attrs.parents,
   };
+  return masked({ status: "changed", msg, diff, apply: [write] }, ctx);
 }

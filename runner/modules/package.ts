@@ -1,54 +1,104 @@
 /**
- * package — Debian/Ubuntu (apt) or RHEL-family (dnf/yum) packages, chosen from the host's
- * facts. One `apt-get update` per host per run, only when something must be installed.
+ * package — Debian/Ubuntu (apt) or RHEL-family (dnf/yum) packages; which one comes from the
+ * host's facts (facts.pkgManager).
  *
- * Arguments: name (a package or a list), state (present | absent; default present).
+ * Arguments:
+ *   name   a package or a list of packages (`name=version` pins a version for apt; only
+ *          presence is compared)                                                   required
+ *   state  present (default) | absent | latest (upgrade when the host's package lists offer
+ *          a newer version than the installed one; the lists are as of the host's last
+ *          refresh, or this run's)
  *
  *   - name: base packages
- *     package: { name: [chrony, xfsprogs, cryptsetup] }
+ *     package: { name: [chrony, xfsprogs, cryptsetup-bin] }
+ *   - name: no telnet
+ *     package: { name: telnet, state: absent }
+ *
+ * Probe: ONE sh op for all names (`dpkg-query -W` / `rpm -q`; with latest also
+ * `apt-cache policy` / `dnf list --upgrades`). Nothing to do when every name is already as
+ * asked. Apply: ONE sh op; with apt, `apt-get update` runs at most once per host per run
+ * (remembered in ctx.runState), and only when something is installed.
  */
 import { z } from "zod";
-import { asSh } from "./results";
-import { shq, type Module } from "./types";
+import { asSh, masked } from "./results";
+import { shq, type Module, type TaskContext } from "./types";
 
+const pkgName = z.string().regex(/^[a-z0-9][a-z0-9+._:=~-]*$/i, "expected a package name");
 const args = z
   .object({
-    name: z.union([z.string().min(1), z.array(z.string().regex(/^[a-z0-9][a-z0-9+.:=~-]*$/i, "expected a package name")).min(1)]).transform((v) => (Array.isArray(v) ? v : [v])),
-    state: z.enum(["present", "absent"]).default("present"),
+    name: z.union([pkgName, z.array(pkgName).min(1)]).transform((v) => (Array.isArray(v) ? v : [v])),
+    state: z.enum(["present", "absent", "latest"]).default("present"),
   })
   .strict();
 type Args = z.output<typeof args>;
 
-const APT_UPDATED = "package:apt-updated";
+export const APT_UPDATED = "package:apt-updated";
+const APT = "apt-get -q -y -o DPkg::Lock::Timeout=300"; // a fresh instance may still be running cloud-init's apt
+
+/** the name dpkg/rpm know a package by: no version pin, no architecture */
+const baseName = (n: string) => n.split("=")[0].split(":")[0];
+
+/** `apt-cache policy` output → names whose candidate differs from the installed version. */
+export function aptUpgradable(policy: string): Set<string> {
+  const out = new Set<string>();
+  let name = "";
+  let installed = "";
+  for (const line of policy.split("\n")) {
+    const head = /^(\S+):$/.exec(line);
+    if (head) [name, installed] = [baseName(head[1]), ""];
+    const inst = /^\s+Installed: (.+)$/.exec(line);
+    if (inst) installed = inst[1].trim();
+    const cand = /^\s+Candidate: (.+)$/.exec(line);
+    if (cand && name && installed && installed !== "(none)" && cand[1].trim() !== "(none)" && cand[1].trim() !== installed) out.add(name);
+  }
+  return out;
+}
+
+function probeScript(a: Args, pm: string): string {
+  const names = [...new Set(a.name.map(baseName))].map(shq).join(" ");
+  if (pm === "apt") {
+    const policy = a.state === "latest" ? `; echo '--policy'; apt-cache policy ${names} 2>/dev/null` : "";
+    return `dpkg-query -W -f='\${db:Status-Status}:\${Package}\\n' ${names} 2>/dev/null${policy}; true`;
+  }
+  const upgrades = a.state === "latest" ? `; ${pm} -q list ${pm === "yum" ? "updates" : "--upgrades"} ${names} 2>/dev/null | awk 'NF==3 { sub(/\\.[^.]*$/, "", $1); print "upgradable:" $1 }'` : "";
+  return `rpm -q --qf 'installed:%{NAME}\\n' ${names} 2>/dev/null${upgrades}; true`;
+}
+
+function applyScript(a: Args, pm: string, todo: string[], ctx: TaskContext): string {
+  const list = todo.map(shq).join(" ");
+  if (pm !== "apt") return `${pm} ${a.state === "absent" ? "remove" : "install"} -y -q ${list}`;
+  if (a.state === "absent") return `${APT} remove ${list}`;
+  const update = ctx.runState.get(APT_UPDATED) ? "" : `${APT} update && `;
+  if (update && !ctx.check) ctx.runState.set(APT_UPDATED, true);
+  return `${update}${APT} install --no-install-recommends ${list}`;
+}
 
 export const packageModule: Module<Args> = {
   name: "package",
-  doc: "install or remove packages (apt, dnf, yum from facts)",
+  doc: "install, upgrade or remove packages (apt, dnf or yum, from facts)",
   args,
-  probe(a, ctx) {
-    const names = a.name.map((n) => shq(n.split("=")[0])).join(" ");
-    if (ctx.facts.pkgManager === "apt") return [{ op: "sh", script: `dpkg-query -W -f='\${Package} \${db:Status-Status}\\n' ${names} 2>/dev/null; true` }];
-    return [{ op: "sh", script: `rpm -q --qf '%{NAME} installed\\n' ${names} 2>/dev/null | grep ' installed$'; true` }];
-  },
+  probe: (a, ctx) => [{ op: "sh", script: probeScript(a, ctx.facts.pkgManager) }],
   plan(a, [r], ctx) {
     const pm = ctx.facts.pkgManager;
     if (pm !== "apt" && pm !== "dnf" && pm !== "yum") return { status: "failed", msg: `no supported package manager on this host (found ${pm})` };
-    const installed = new Set(
-      asSh(r, "package query")
-        .stdout.split("\n")
-        .filter((l) => / installed$/.test(l))
-        .map((l) => l.split(" ")[0]),
+    const [status, policy = ""] = asSh(r, "package query").stdout.split("--policy\n");
+    const installed = new Set(status.split("\n").flatMap((l) => (l.startsWith("installed:") ? [l.slice("installed:".length)] : [])));
+    const upgradable =
+      pm === "apt" ? aptUpgradable(policy) : new Set(status.split("\n").flatMap((l) => (l.startsWith("upgradable:") ? [l.slice("upgradable:".length)] : [])));
+    const todo = a.name.filter((n) => {
+      const b = baseName(n);
+      if (a.state === "absent") return installed.has(b);
+      return !installed.has(b) || (a.state === "latest" && upgradable.has(b));
+    });
+    if (todo.length === 0) return { status: "ok", msg: `nothing to do (${a.state === "absent" ? "not installed" : a.state === "latest" ? "installed, newest" : "installed"})` };
+    const verb = a.state === "absent" ? "remove" : todo.every((n) => installed.has(baseName(n))) ? "upgrade" : "install";
+    return masked(
+      {
+        status: "changed",
+        msg: `${ctx.check ? `would ${verb}` : verb} ${todo.join(", ")} (${pm})`,
+        apply: [{ op: "sh", script: applyScript(a, pm, todo, ctx), timeout: 1800 }],
+      },
+      ctx,
     );
-    const base = (n: string) => n.split("=")[0];
-    const todo = a.state === "present" ? a.name.filter((n) => !installed.has(base(n))) : a.name.filter((n) => installed.has(base(n)));
-    if (todo.length === 0) return { status: "ok", msg: "nothing to do" };
-    const list = todo.map(shq).join(" ");
-    let script: string;
-    if (pm === "apt") {
-      const update = a.state === "present" && !ctx.runState.get(APT_UPDATED) ? "apt-get update -q && " : "";
-      if (update && !ctx.check) ctx.runState.set(APT_UPDATED, true);
-      script = a.state === "present" ? `${update}apt-get install -y -q --no-install-recommends ${list}` : `apt-get remove -y -q ${list}`;
-    } else script = `${pm} ${a.state === "present" ? "install" : "remove"} -y -q ${list}`;
-    return { status: "changed", msg: `${a.state === "present" ? "install" : "remove"} ${todo.join(", ")}`, apply: [{ op: "sh", script, timeout: 1800 }] };
   },
 };

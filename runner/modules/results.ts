@@ -1,5 +1,11 @@
-/** Narrow agent results for modules: a failed op becomes an Error with its message. */
+/**
+ * Small helpers shared by the modules: narrowing agent results (a failed op becomes an Error
+ * with its message), argument schemas every module uses, and the last step of every plan
+ * (secrets masked in the message and the diff).
+ */
+import { z } from "zod";
 import type { OpResult, ShResult, StatResult } from "../agent/protocol";
+import type { Plan, TaskContext } from "./types";
 
 export function asStat(r: OpResult | undefined, what: string): StatResult {
   if (!r) throw new Error(`no answer from the host for ${what}`);
@@ -20,4 +26,38 @@ export function sameMode(a: string | undefined, b: string | undefined): boolean 
 
 export function normMode(m: string | undefined): string | undefined {
   return m === undefined ? undefined : "0" + parseInt(m, 8).toString(8).padStart(3, "0");
+}
+
+/**
+ * An absolute path on the host. No trailing slash (a file module writing "/etc/app/" would
+ * mean a directory), no newline or NUL (they would break the agent's shell steps).
+ */
+export const absPath = z
+  .string()
+  .startsWith("/", { message: "expected an absolute path" })
+  .refine((p) => p === "/" || !p.endsWith("/"), { message: "expected a path without a trailing slash" })
+  .refine((p) => !/[\n\0]/.test(p), { message: "expected a path without newlines" });
+
+/** A user or group name as useradd accepts it (also what is safe to put after `-u`). */
+export const userName = z.string().regex(/^[a-z_][a-z0-9_.-]{0,31}\$?$/, "expected a user name");
+
+/** `key=value` lines (what the status probes print) → object; the first `=` splits. */
+export function keyValues(stdout: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const l of stdout.split("\n")) {
+    const i = l.indexOf("=");
+    if (i > 0 && !(l.slice(0, i) in out)) out[l.slice(0, i)] = l.slice(i + 1);
+  }
+  return out;
+}
+
+/** Every plan leaves its module through here: no secret in what a person reads. */
+export function masked(plan: Plan, ctx: TaskContext): Plan {
+  return { ...plan, msg: ctx.mask(plan.msg), ...(plan.diff !== undefined ? { diff: ctx.mask(plan.diff) } : {}) };
+}
+
+/** Refuse (before anything is sent) a value that would put a secret on a command line. */
+export function noSecretIn(ctx: TaskContext, what: string, ...values: (string | undefined)[]): void {
+  if (values.some((v) => v !== undefined && ctx.isSecret(v)))
+    throw new Error(`${what} contains a secret value; secrets go on stdin or into a file, never on a command line`);
 }

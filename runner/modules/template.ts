@@ -1,23 +1,41 @@
 /**
  * template — render templates/<src> (handlebars, strict) and write it to `dest` on the host.
  *
- * Arguments: src (file under templates/), dest (absolute path), owner, group, mode,
- * validate (command run on the temp file, `%s` = its path, before it replaces dest),
- * backup (keep the old file as dest.<timestamp>~).
+ * Arguments:
+ *   src       file under templates/ (relative, no `..`)                       required
+ *   dest      absolute path on the host                                        required
+ *   owner     user owning dest                                                 optional
+ *   group     group owning dest                                                optional
+ *   mode      octal string, e.g. "0644" (new files default to 0644, existing keep theirs)
+ *   validate  command run on the temp file before it replaces dest; `%s` is its path
+ *   backup    keep the old file as dest.<timestamp>~ (default false)
+ *   parents   create missing parent directories, 0755 (default false)
  *
  *   - name: mongod.conf
- *     template: { src: mongod.conf.hbs, dest: /etc/mongod.conf, mode: "0644" }
+ *     template: { src: mongod.conf.hbs, dest: /etc/mongod.conf, mode: "0644", validate: "mongod --config %s --outputConfig" }
  *     notify: restart mongod
  *
- * Nothing to do when the rendered bytes and attributes already match. An unknown variable
- * fails the task before anything is written (and names template, line and variable).
+ * Probe: one stat of dest with its content. Nothing to do when the rendered bytes (sha256)
+ * and owner/group/mode already match. Otherwise ONE `write` op: the agent writes a temp file
+ * in the same directory, fsyncs, validates, renames — the content never goes through a
+ * shell. An unknown variable fails the task before anything is sent (names template, line
+ * and variable).
  */
 import { z } from "zod";
-import { asStat } from "./results";
+import { absPath, asStat } from "./results";
 import { fileArgs, planFileContent, statContent } from "./files";
 import type { Module } from "./types";
 
-const args = z.object({ src: z.string().min(1), dest: z.string().startsWith("/", { message: "expected an absolute path" }), ...fileArgs }).strict();
+const args = z
+  .object({
+    src: z
+      .string()
+      .min(1)
+      .refine((s) => !s.startsWith("/") && !s.split("/").includes(".."), { message: "expected a path under templates/ (relative, without ..)" }),
+    dest: absPath,
+    ...fileArgs,
+  })
+  .strict();
 type Args = z.output<typeof args>;
 
 /** rendered once per host and task (probe renders first, so a bad template fails before the batch) */
@@ -25,7 +43,7 @@ const rendered = new WeakMap<object, string>();
 
 export const template: Module<Args> = {
   name: "template",
-  doc: "render templates/<src> to dest (owner, group, mode, validate, backup)",
+  doc: "render templates/<src> to dest (owner, group, mode, validate, backup, parents)",
   args,
   probe(a, ctx) {
     rendered.set(a, ctx.render({ file: a.src }));
