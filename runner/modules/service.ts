@@ -91,7 +91,7 @@ function planService(a: Args, stdout: string, ctx: TaskContext): Plan {
   const words = what.join(" + ");
   return {
     status: "changed",
-    msg: `${ctx.check ? `would ${words}` : words} ${a.name} (${backend}, was ${now})`,
+    msg: `${ctx.check ? `would ${words}` : words} ${a.name} (${backend})`,
     apply: [{ op: "sh", script: cmds.join(" && ") }],
     verify: (res) => {
       const x = res[0];
