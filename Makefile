@@ -77,10 +77,10 @@ bench: ## run the benchmarks under bench/ and print their figures
 	@for b in bench/*/run.sh; do [ -f "$$b" ] && bash "$$b"; done; true
 
 lab-up: ## bring up the local lab: a bastion + LAB_HOSTS hosts per tier as namespaces with real sshd (root)
-	node --import tsx lab/cli.ts up
+	@LAB_HOSTS=$(LAB_HOSTS) node --import tsx lab/cli.ts up
 
 lab-down: ## remove every namespace, mount, loop device and process of the lab (safe twice)
-	node --import tsx lab/cli.ts down
+	@node --import tsx lab/cli.ts down
 
 demo: ## the whole rehearsal: lab up, deploy all four tiers, recap, deploy again (0 changed), lab down
 	bash scripts/demo.sh

@@ -1,209 +1,189 @@
 /**
- * The lab: real SSH hosts on this machine standing in for an environment's bastion and
- * tier instances (NOTES §3). Every host is a network namespace with its own overlay root and
- * a real OpenSSH sshd; the tiers sit behind the bastion and are reachable only through it.
+ * The lab: real SSH hosts on this machine standing in for an environment's bastion and tier
+ * instances (NOTES §3), so the runner is tested against real OpenSSH servers.
  *
- *   controller (root namespace) ──10.214.<k>.0/30── bastion ──bridge 10.213.0.0/24── public tiers
- *                                                           └─bridge 10.213.1.0/24── private tiers
+ *   const lab = await labUp({ id: "t1", hostsPerTier: 1, dir: "/tmp/x" });   // env "lab" by default
+ *   //  lab.outputsFile, lab.knownHostsFile, lab.sshConfigFile, lab.keyFile, lab.bastion.address …
+ *   await labDown({ id: "t1", dir: "/tmp/x" });     // also from another process; twice is fine
  *
- * The bastion does not forward packets: the only way in is SSH through it, as in AWS.
- * Each declared volume is a sparse loop image presented inside its host only, at the
- * Nitro path /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol<id>.
- * `labUp` writes the inventory outputs, known_hosts and key like a deployed stack would;
- * `labDown` removes every namespace, process, loop device and file it made (idempotent,
- * from any process: state is in <labDir>/state.json).
+ * Options: `id` ([a-z0-9]{1,4}, part of every namespace/interface/image name, so labs with
+ * different ids run at once); `hostsPerTier` (default 1); `env` (an environment name under
+ * hosts/, or a .yaml path; default "lab"; it must say `platform: lab` and keep its subnets
+ * inside 10.213.0.0/16); `dir` (where the outputs go, with the lab's own files in
+ * <dir>/.lab/<id>; default: outputs beside the environment file, lab files in <repo>/.lab/<id>).
+ * `outDir`, `envFile`, `labDir` set those paths one by one.
+ *
+ * Each host is a network namespace (network.ts) with a private mount + UTS namespace, an
+ * overlay root over /, a private /dev with its volumes' loop devices at the Nitro by-id path
+ * (volumes.ts), and a real sshd chrooted into it (host-up.sh). `labDown` removes every
+ * namespace, process, mount, loop device, route and file the lab made (state.ts records them
+ * before they are made).
  */
-import { execFile, execFileSync } from "child_process";
-import * as crypto from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { promisify } from "util";
 import pLimit from "p-limit";
-import type { Environment } from "../config/environment";
-import { loadEnvironmentFile } from "../config/load";
+import { hostName, type Environment } from "../config/environment";
+import { environmentFile, hostsDir, loadEnvironmentFile } from "../config/load";
+import { ipBatchAsync, run, sh, shQuiet } from "./exec";
+import { checkLabNetwork, createBastionLink, hostNetCommands, labsUp, plugHosts, routeLikeTheVpc, subnetAddresses, unguardIfLast, wireBastion } from "./network";
+import { removeOutputs, writeOutputs } from "./outputs";
+import { killLabProcesses, waitListening } from "./processes";
+import { LAB_ID, nsPrefix, readState, register, registeredLabDir, REPO, resolveLabDir, unregister, writeState, type LabHost, type LabState } from "./state";
+import { attachVolume, detachVolumes } from "./volumes";
 
-const run = promisify(execFile);
-const HERE = __dirname;
-/** loop images are sparse; a declared 3 TiB volume must not become 3 TiB of test file */
-export const LOOP_CAP_MB = 1024;
+export type { LabHost, LabLink, LabState, LabVolume } from "./state";
+export { readState } from "./state";
+export { LOOP_CAP_MB } from "./volumes";
 
 export interface LabOptions {
-  /** short name, [a-z0-9]{1,4}: part of every namespace and interface name */
   id: string;
-  /** hosts per tier (LAB_HOSTS) */
   hostsPerTier?: number;
-  /** where outputs/known_hosts are written (default hosts/) */
+  /** outputs here, lab files in <dir>/.lab/<id> */
+  dir?: string;
+  /** environment name (hosts/<env>.yaml) or path of a .yaml file; default "lab" */
+  env?: string;
   outDir?: string;
-  /** environment file describing the lab (default hosts/lab.yaml) */
   envFile?: string;
-  /** where namespaces' roots, keys and state live (default .lab/<id>) */
   labDir?: string;
 }
 
-export interface LabHost {
-  name: string;
-  tier: string;
-  ns: string;
-  dir: string;
-  address: string;
-  volumes: { name: string; loop: string; image: string; volumeId: string; byId: string }[];
+export const MAX_HOSTS_PER_TIER = 60;
+
+/** LAB_TRACE=1: phase timings on stderr (bench/lab/run.sh uses them) */
+const t0 = { at: Date.now() };
+function trace(what: string): void {
+  if (process.env.LAB_TRACE) process.stderr.write(`lab-trace ${((Date.now() - t0.at) / 1000).toFixed(2)}s ${what}\n`);
 }
 
-export interface LabState {
-  id: string;
-  labDir: string;
-  outDir: string;
-  envName: string;
-  envFile: string;
-  user: string;
-  bastion: LabHost;
-  hosts: LabHost[];
-  keyFile: string;
-  outputsFile: string;
-  knownHostsFile: string;
-}
-
-export function labDirOf(id: string): string {
-  return path.resolve(".lab", id);
-}
-
-function sh(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-}
-
-/** A controller-link subnet per lab id, so several labs can run at once. */
-function linkOctet(id: string): number {
-  return crypto.createHash("sha256").update(id).digest()[0] % 250;
-}
-
-function fakeVolumeId(): string {
-  return "vol-" + crypto.randomBytes(9).toString("hex").slice(0, 17);
-}
-
+/** Where the lab needs to run; one line that says what is missing. */
 export function requireRoot(): void {
-  if (process.platform !== "linux") throw new Error("the lab needs Linux (network namespaces, overlayfs, loop devices)");
-  if (process.getuid?.() !== 0) throw new Error("the lab needs root (network namespaces, mounts, loop devices): run it with sudo");
+  if (process.platform !== "linux") throw new Error(`the lab needs Linux (network namespaces, overlayfs, loop devices); this is ${process.platform}`);
+  if (process.getuid?.() !== 0) throw new Error("the lab needs root (network namespaces, mounts, loop devices): run it as root, e.g. sudo make lab-up");
+}
+
+function envFileOf(env?: string): string {
+  if (env && (env.includes("/") || /\.ya?ml$/.test(env))) return path.resolve(env);
+  return path.resolve(environmentFile(env ?? "lab", hostsDir()));
+}
+
+/** paths a host must not see: the checkout, and the lab's own files when they live elsewhere */
+function hiddenPaths(s: LabState): string[] {
+  const under = (p: string, dir: string) => p === dir || p.startsWith(dir + "/");
+  const out: string[] = [];
+  for (const p of [REPO, s.labDir, s.outDir])
+    if (!under(p, "/tmp") && !out.some((o) => under(p, o)) && !/\s/.test(p)) out.push(p);
+  return out;
 }
 
 export async function labUp(opts: LabOptions): Promise<LabState> {
   requireRoot();
-  if (!/^[a-z0-9]{1,4}$/.test(opts.id)) throw new Error(`lab id must be 1-4 lower-case letters or digits, got "${opts.id}"`);
-  const labDir = opts.labDir ?? labDirOf(opts.id);
-  if (fs.existsSync(path.join(labDir, "state.json"))) await labDown({ id: opts.id, labDir });
-  const envFile = path.resolve(opts.envFile ?? path.join("hosts", "lab.yaml"));
-  const env: Environment = loadEnvironmentFile(envFile);
-  const outDir = path.resolve(opts.outDir ?? "hosts");
+  t0.at = Date.now();
+  if (!LAB_ID.test(opts.id)) throw new Error(`lab id: expected 1-4 lower-case letters or digits, got "${opts.id}"`);
   const per = opts.hostsPerTier ?? 1;
+  if (!Number.isInteger(per) || per < 1 || per > MAX_HOSTS_PER_TIER) throw new Error(`hosts per tier: expected 1-${MAX_HOSTS_PER_TIER}, got ${per}`);
+  const envFile = opts.envFile ? path.resolve(opts.envFile) : envFileOf(opts.env);
+  const env: Environment = loadEnvironmentFile(envFile);
+  checkLabNetwork(env);
+  const labDir = resolveLabDir(opts);
+  const outDir = path.resolve(opts.outDir ?? opts.dir ?? path.dirname(envFile));
+
+  // the same id may not be up twice: a stale lab of ours is replaced, someone else's is refused
+  if (readState(opts.id, labDir)) await labDown({ id: opts.id, labDir });
+  const other = registeredLabDir(opts.id);
+  if (labsUp().includes(`${nsPrefix(opts.id)}bastion`))
+    throw new Error(`lab ${opts.id} is already up${other ? ` (its files: ${other})` : ""}: take it down first (LAB_ID=${opts.id} make lab-down) or use another id`);
+
   fs.mkdirSync(labDir, { recursive: true, mode: 0o700 });
-  const k = linkOctet(opts.id);
-  const user = env.sshUser;
-  const ns = (host: string) => `mt${opts.id}-${host}`;
-
-  // the operator's key pair for this lab (the private key stays here, 0600)
-  const keyFile = path.join(labDir, "id_ed25519");
-  sh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", `multitier-lab-${opts.id}`, "-f", keyFile]);
-  const pubkey = fs.readFileSync(`${keyFile}.pub`, "utf8").trim();
-
-  const pubNet = env.network.publicSubnets[0].replace(/\.0\/24$/, "");
-  const privNet = env.network.privateSubnets[0].replace(/\.0\/24$/, "");
-  const bastion: LabHost = { name: "bastion", tier: "bastion", ns: ns("bastion"), dir: path.join(labDir, "bastion"), address: `10.214.${k}.2`, volumes: [] };
+  const ns = (host: string) => `${nsPrefix(opts.id)}${host}`;
+  const pub = env.network.publicSubnets[0];
+  const priv = env.network.privateSubnets[0];
+  const counters = { public: 0, private: 0 };
   const hosts: LabHost[] = [];
-  let n = 0;
-  for (const [tier, t] of Object.entries(env.tiers)) {
+  for (const [tier, t] of Object.entries(env.tiers))
     for (let i = 0; i < per; i++) {
-      const name = per === 1 ? tier : `${tier}-${i + 1}`;
-      n++;
-      const net = t.subnet === "public" ? pubNet : privNet;
-      hosts.push({ name, tier, ns: ns(name), dir: path.join(labDir, name), address: `${net}.${10 + n}`, volumes: [] });
+      const name = hostName(tier, i, per);
+      const address = subnetAddresses(t.subnet === "public" ? pub : priv).host(counters[t.subnet]++);
+      hosts.push({ name, tier, ns: ns(name), dir: path.join(labDir, name), address, subnet: t.subnet, volumes: [] });
     }
-  }
   const state: LabState = {
     id: opts.id,
     labDir,
     outDir,
     envName: env.name,
     envFile,
-    user,
-    bastion,
+    user: env.sshUser,
+    hostsPerTier: per,
+    bastion: { name: "bastion", tier: "bastion", ns: ns("bastion"), dir: path.join(labDir, "bastion"), address: "", subnet: "controller", volumes: [] },
     hosts,
-    keyFile,
+    keyFile: path.join(labDir, "id_ed25519"),
     outputsFile: path.join(outDir, `${env.name}.outputs.json`),
     knownHostsFile: path.join(outDir, `${env.name}.known_hosts`),
+    sshConfigFile: path.join(labDir, "ssh_config"),
   };
-  // record state first: whatever fails below, labDown can clean it up
-  const saveState = () => fs.writeFileSync(path.join(labDir, "state.json"), JSON.stringify(state, null, 2));
-  saveState();
+  // recorded before anything is made: whatever fails from here on, labDown finds it
+  writeState(state);
+  register(opts.id, labDir);
   try {
-    // Nothing addressed to the lab's ranges may leave this machine: without this route a
-    // typo'd or direct connection to a lab address would go out of the default route.
-    guardLabRanges(env);
-    // bastion: controller link + two bridges
-    sh("ip", ["netns", "add", bastion.ns]);
-    const rootIf = `m${opts.id}r`;
-    const bIf = `m${opts.id}b`;
-    sh("ip", ["link", "add", rootIf, "type", "veth", "peer", "name", bIf, "netns", bastion.ns]);
-    sh("ip", ["addr", "add", `10.214.${k}.1/30`, "dev", rootIf]);
-    sh("ip", ["link", "set", rootIf, "up"]);
-    const inB = (...args: string[]) => sh("ip", ["netns", "exec", bastion.ns, ...args]);
-    inB("ip", "addr", "add", `${bastion.address}/30`, "dev", bIf);
-    inB("ip", "link", "set", bIf, "up");
-    inB("ip", "link", "set", "lo", "up");
-    for (const [br, net] of [["brpub", pubNet], ["brpriv", privNet]]) {
-      inB("ip", "link", "add", br, "type", "bridge");
-      inB("ip", "addr", "add", `${net}.1/24`, "dev", br);
-      inB("ip", "link", "set", br, "up");
-    }
-    // the bastion namespace also plays the VPC router between the two subnets, filtered like
-    // the security groups: public → private only on the ports private tiers serve to public
-    // ones (e.g. 27017), nothing to or from the controller link
-    routeLikeTheVpc(bastion.ns, env, pubNet, privNet);
-    // hosts: a namespace each, a veth into the right bridge, loop devices for volumes
-    hosts.forEach((h, idx) => {
-      sh("ip", ["netns", "add", h.ns]);
-      const outer = `v${opts.id}h${idx}`;
-      sh("ip", ["link", "add", outer, "netns", bastion.ns, "type", "veth", "peer", "name", "eth0", "netns", h.ns]);
-      const tier = env.tiers[h.tier];
-      inB("ip", "link", "set", outer, "master", tier.subnet === "public" ? "brpub" : "brpriv");
-      inB("ip", "link", "set", outer, "up");
-      const inH = (...args: string[]) => sh("ip", ["netns", "exec", h.ns, ...args]);
-      inH("ip", "addr", "add", `${h.address}/24`, "dev", "eth0");
-      inH("ip", "link", "set", "eth0", "up");
-      inH("ip", "link", "set", "lo", "up");
-      inH("ip", "route", "add", "default", "via", `${tier.subnet === "public" ? pubNet : privNet}.1`);
-      fs.mkdirSync(h.dir, { recursive: true });
-      for (const v of tier.volumes) {
-        const image = path.join(h.dir, `${v.name}.img`);
-        const mb = Math.min(v.sizeGb * 1024, LOOP_CAP_MB);
-        fs.closeSync(fs.openSync(image, "w"));
-        fs.truncateSync(image, mb * 1024 * 1024);
-        const loop = sh("losetup", ["-f", "--show", image]).trim();
-        const volumeId = fakeVolumeId();
-        h.volumes.push({ name: v.name, loop, image, volumeId, byId: `nvme-Amazon_Elastic_Block_Store_${volumeId.replace("-", "")}` });
-        saveState();
-      }
+    // the operator's key pair for this lab (the private key stays in the lab dir, 0600)
+    sh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", `multitier-lab-${opts.id}`, "-f", state.keyFile]);
+    const pubkey = fs.readFileSync(`${state.keyFile}.pub`, "utf8").trim();
+
+    const link = createBastionLink(opts.id, state.bastion.ns, (l) => {
+      state.link = l;
+      state.bastion.address = l.bastionIp;
+      writeState(state);
     });
-    saveState();
-    // roots + sshd, in parallel
-    const limit = pLimit(8);
-    await Promise.all(
-      [bastion, ...hosts].map((h) =>
+    wireBastion(opts.id, state.bastion.ns, link, pub, priv);
+    routeLikeTheVpc(state.bastion.ns, env);
+    plugHosts(opts.id, state.bastion.ns, hosts);
+    trace("network");
+
+    const hide = hiddenPaths(state).join(" ");
+    const hostKeys: Record<string, string> = {};
+    // every host at once, bounded: mostly short processes (ip, losetup, useradd, ssh-keygen)
+    const limit = pLimit(Math.max(4, os.cpus().length * 4));
+    // allSettled: on a failure, every host's setup must have stopped before labDown runs
+    const settled = await Promise.allSettled(
+      [state.bastion, ...hosts].map((h) =>
         limit(async () => {
-          const env2 = {
-            ...process.env,
-            NS: h.ns,
-            DIR: h.dir,
-            HOSTNAME_: h.name,
-            ADDR: h.address,
-            USER_: user,
-            PUBKEY: pubkey,
-            LOOPS: h.volumes.map((v) => `${v.loop}:${v.byId}`).join(" "),
-          };
-          await run("bash", [path.join(HERE, "host-up.sh")], { env: env2 });
-          await run("bash", [path.join(HERE, "sshd.sh"), "start", h.dir]);
+          fs.mkdirSync(h.dir, { recursive: true });
+          if (h !== state.bastion) {
+            await ipBatchAsync(hostNetCommands(h, h.subnet === "public" ? pub : priv), h.ns);
+            for (const v of env.tiers[h.tier].volumes)
+              await attachVolume(opts.id, h.name, h.dir, v, (lv) => {
+                h.volumes.push(lv);
+                writeState(state);
+              });
+          }
+          const holder = Number(
+            (
+              await run("bash", [path.join(__dirname, "host-up.sh")], {
+                env: {
+                  ...process.env,
+                  NS: h.ns,
+                  DIR: h.dir,
+                  HOSTNAME_: h.name,
+                  ADDR: h.address,
+                  USER_: state.user,
+                  PUBKEY: pubkey,
+                  LOOPS: h.volumes.map((v) => `${v.loop}:${v.byId}`).join(" "),
+                  HIDE: hide,
+                },
+              })
+            ).trim(),
+          );
+          hostKeys[h.name] = fs.readFileSync(path.join(h.dir, "host_ed25519_key.pub"), "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
+          trace(`${h.name} host-up`);
+          await waitListening(holder, 22, `${h.name}'s sshd (see ${h.dir}/root/var/log/lab-sshd.log inside the host)`);
         }),
       ),
     );
-    writeInventory(state);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+    trace("every sshd listens");
+    writeState(state);
+    writeOutputs(state, env, hostKeys);
     return state;
   } catch (e) {
     await labDown({ id: opts.id, labDir }).catch(() => undefined);
@@ -211,118 +191,48 @@ export async function labUp(opts: LabOptions): Promise<LabState> {
   }
 }
 
-function routeLikeTheVpc(ns: string, env: Environment, pubNet: string, privNet: string): void {
-  const publicTiers = Object.entries(env.tiers).filter(([, t]) => t.subnet === "public").map(([n]) => n);
-  const ports = new Set<number>();
-  for (const t of Object.values(env.tiers))
-    if (t.subnet === "private")
-      for (const rule of t.serves) if (rule.protocol === "tcp" && rule.from.some((p) => publicTiers.includes(p))) ports.add(rule.port);
-  const allow = ports.size ? `    ip saddr ${pubNet}.0/24 ip daddr ${privNet}.0/24 tcp dport { ${[...ports].join(", ")} } accept\n` : "";
-  const rules = `table inet lab {\n  chain forward {\n    type filter hook forward priority 0; policy drop;\n    ct state established,related accept\n${allow}  }\n}\n`;
-  execFileSync("ip", ["netns", "exec", ns, "nft", "-f", "-"], { input: rules });
-  sh("ip", ["netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_forward=1"]);
-}
-
-function writeInventory(s: LabState): void {
-  fs.mkdirSync(s.outDir, { recursive: true });
-  const hosts: Record<string, unknown> = {};
-  for (const h of s.hosts)
-    hosts[h.name] = {
-      tier: h.tier,
-      privateIp: h.address,
-      user: s.user,
-      volumes: Object.fromEntries(h.volumes.map((v) => [v.name, { volumeId: v.volumeId, loop: v.loop }])),
-    };
-  const inventory = { bastion: { publicIp: s.bastion.address, privateIp: s.bastion.address, user: s.user }, hosts };
-  // fill device/mountPoint/filesystem/encryption from the environment file, as the stack does
-  const env = loadEnvironmentFile(s.envFile);
-  for (const h of s.hosts)
-    for (const v of env.tiers[h.tier].volumes)
-      Object.assign((hosts[h.name] as any).volumes[v.name], { device: v.device, mountPoint: v.mountPoint, filesystem: v.filesystem, encryption: v.encryption });
-  fs.writeFileSync(s.outputsFile, JSON.stringify({ inventory: { value: inventory, type: "object", sensitive: false } }, null, 2) + "\n");
-  const line = (h: LabHost) => `${h.address} ${fs.readFileSync(path.join(h.dir, "host_ed25519_key.pub"), "utf8").trim().split(" ").slice(0, 2).join(" ")}`;
-  fs.writeFileSync(s.knownHostsFile, [s.bastion, ...s.hosts].map(line).join("\n") + "\n");
-}
-
-/** The ranges the labs use; the root namespace gets an `unreachable` route for each. */
-const GUARDED = ["10.213.0.0/16", "10.214.0.0/16"];
-
-function guardLabRanges(env: Environment): void {
-  for (const cidr of [...new Set([...GUARDED, env.network.vpcCidr])]) {
-    try {
-      sh("ip", ["route", "add", "unreachable", cidr, "metric", "4242"]);
-    } catch {
-      /* already there (another lab is up) */
-    }
-  }
-}
-
-function unguardLabRanges(): void {
-  const othersUp = sh("ip", ["netns", "list"]).split("\n").some((l) => l.startsWith("mt"));
-  if (othersUp) return;
-  for (const cidr of GUARDED)
-    try {
-      sh("ip", ["route", "del", "unreachable", cidr, "metric", "4242"]);
-    } catch {
-      /* not there */
-    }
-}
-
-export function readState(id: string, labDir = labDirOf(id)): LabState | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(labDir, "state.json"), "utf8")) as LabState;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Remove everything a lab made. Safe to call twice, or for a lab that half came up. */
-export async function labDown(opts: { id: string; labDir?: string }): Promise<void> {
+/**
+ * Remove everything a lab made: its processes (every process in its namespaces: sshd,
+ * sessions, daemons a playbook started, the holders, and with them the mounts that lived in
+ * their mount namespaces), the namespaces, the controller link, the loop devices, the guard
+ * routes when it was the last lab, its files and its outputs. Safe to call twice, for a lab
+ * that half came up, and from a process that did not bring it up.
+ */
+export async function labDown(opts: { id: string; dir?: string; labDir?: string }): Promise<{ removed: boolean }> {
   requireRoot();
-  const labDir = opts.labDir ?? labDirOf(opts.id);
+  if (!LAB_ID.test(opts.id)) throw new Error(`lab id: expected 1-4 lower-case letters or digits, got "${opts.id}"`);
+  t0.at = Date.now();
+  const labDir = resolveLabDir(opts, true);
   const state = readState(opts.id, labDir);
-  const prefix = `mt${opts.id}-`;
+  const prefix = nsPrefix(opts.id);
   const namespaces = sh("ip", ["netns", "list"])
     .split("\n")
     .map((l) => l.split(" ")[0])
     .filter((n) => n.startsWith(prefix));
-  for (const n of namespaces) {
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const pids = sh("ip", ["netns", "pids", n]).split("\n").filter(Boolean);
-      if (pids.length === 0) break;
-      try {
-        execFileSync("kill", ["-9", ...pids], { stdio: "ignore" });
-      } catch {
-        /* already gone */
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    try {
-      sh("ip", ["netns", "del", n]);
-    } catch {
-      /* gone */
-    }
+  const removed = !!state || namespaces.length > 0 || fs.existsSync(labDir);
+
+  await killLabProcesses(namespaces, labDir);
+  trace("down: processes");
+  if (namespaces.length) shQuiet("ip", ["-force", "-batch", "-"], namespaces.map((n) => `netns del ${n}`).join("\n") + "\n");
+  shQuiet("ip", ["link", "del", state?.link?.rootIf ?? `m${opts.id}r`]); // normally gone with its peer
+  trace("down: namespaces");
+  await detachVolumes(opts.id, labDir, (state?.hosts ?? []).flatMap((h) => h.volumes.map((v) => v.loop)));
+  trace("down: loop devices");
+  // mounts seen from here (the namespaces' bind mounts; anything a tool left under the lab dir)
+  for (const line of fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n").reverse()) {
+    const mp = line.split(" ")[4];
+    if (mp && (mp.startsWith(labDir + "/") || mp.startsWith(`/run/netns/${prefix}`))) shQuiet("umount", ["-l", mp]);
   }
-  // loop devices: those recorded, and any still backed by an image under the lab dir
-  const loops = new Set<string>();
-  for (const h of state?.hosts ?? []) for (const v of h.volumes) loops.add(v.loop);
-  for (const line of sh("losetup", ["-a"]).split("\n"))
-    if (line.includes(labDir + "/")) loops.add(line.split(":")[0]);
-  for (const l of loops) {
-    try {
-      const backing = sh("losetup", ["-nO", "BACK-FILE", l]).trim();
-      if (backing.startsWith(labDir)) sh("losetup", ["-d", l]);
-    } catch {
-      /* already detached */
-    }
-  }
-  const rootIf = `m${opts.id}r`;
-  try {
-    sh("ip", ["link", "del", rootIf]);
-  } catch {
-    /* deleted with its peer */
-  }
-  unguardLabRanges();
+  unguardIfLast();
+  if (state) removeOutputs(state);
   fs.rmSync(labDir, { recursive: true, force: true });
-  if (state) for (const f of [state.outputsFile, state.knownHostsFile]) fs.rmSync(f, { force: true });
+  if (path.basename(path.dirname(labDir)) === ".lab")
+    try {
+      fs.rmdirSync(path.dirname(labDir)); // .lab/ itself, when no other lab is in it
+    } catch {
+      /* not empty, or gone */
+    }
+  unregister(opts.id, labDir);
+  trace("down: files");
+  return { removed };
 }
