@@ -1,24 +1,44 @@
 /**
- * luks — a declared volume encrypted with LUKS, opened as /dev/mapper/<volume>_crypt.
+ * luks — encrypt a declared volume with LUKS, record it in /etc/crypttab, open it as
+ * /dev/mapper/<volume>_crypt.
  *
- * Arguments: volume (a name from host.volumes), passphrase (from the vault; it travels only
- * on stdin: `--key-file -`), type (luks2), pbkdf (argon2id), pbkdfMemoryKiB / iterTimeMs
- * (luksFormat cost; defaults are cryptsetup's), crypttab (default /etc/crypttab), open
- * (default true).
+ * Arguments:
+ *   volume          a name from host.volumes (its disk is found by EBS volume id: runner/storage/resolve.ts)
+ *   passphrase      from the vault; it travels ONLY on stdin (`--key-file -`): never in argv, a file
+ *                   or a remote process's environment
+ *   type            luks2 (default) | luks1
+ *   pbkdf           argon2id (default) | argon2i | pbkdf2
+ *   pbkdfMemoryKiB, iterTimeMs, cipher, keySize, sectorSize
+ *                   luksFormat cost and cipher (cryptsetup's defaults when left out)
+ *   crypttab        default /etc/crypttab (tests point it into a temp dir)
+ *   open            default true: open the volume (needs device-mapper)
+ *   format          default true; `multitier unlock` sets false: a disk that is not LUKS is an error
  *
  *   - name: encrypt the data volume
- *     luks: { volume: data, passphrase: "{{vault.luks.database}}" }
+ *     luks: { volume: data, passphrase: "{{lookup vault.luks tier.name}}" }
  *
- * Formats ONLY a disk with no signature at all. A disk holding anything else, or a LUKS
- * header the passphrase does not open, stops the host with what was found. /etc/crypttab
- * gets `<name> UUID=<uuid> none luks,noauto` (no key file: unlocking is manual). On a kernel
- * without device-mapper the volume cannot be opened: the task says so and fails.
+ * What it does, by what it finds on the disk:
+ *   - nothing at all (runner/storage/contents.ts: no blkid/wipefs signature, not LUKS, first
+ *     MiB blank): luksFormat, checked again in the same shell a moment before it runs;
+ *   - a LUKS header: the passphrase must open it (`cryptsetup open --test-passphrase`), else the
+ *     host stops — it is never reformatted;
+ *   - anything else: the host stops with exactly what blkid/wipefs found and what to do by hand.
+ * crypttab gets `<volume>_crypt UUID=<luks uuid> none luks,noauto` (no key file on the host:
+ * unlocking is manual). The UUID of a new header is chosen before formatting (`--uuid`), so
+ * crypttab is written with the atomic write op. On a kernel without device-mapper the task
+ * fails saying so; a volume is never reported open unless /dev/mapper/<name> exists.
  */
+import * as crypto from "crypto";
 import { z } from "zod";
-import { asSh, asStat } from "./results";
-import { b64, shq, type Module, type Plan, type TaskContext } from "./types";
-import { describeSignature, keyValues, resolution, resolveScript } from "../storage/resolve";
+import type { Op, OpResult } from "../agent/protocol";
+import { asStat } from "./results";
 import { oldText } from "./files";
+import { b64, shq, type Module, type Plan, type TaskContext } from "./types";
+import { byHand, contentsScript, guardScript, notEmpty, parseContents } from "../storage/contents";
+import { crypttabLine, placeCrypttab } from "../storage/crypttab";
+import { fileDiff, firstFailure, keyValues, stdoutOf, tail } from "../storage/outcome";
+import { checkResolution, resolveOne, resolveOp } from "../storage/resolve";
+import { mapperName, mapperPath, volumeOf } from "../storage/volumes";
 
 const args = z
   .object({
@@ -28,91 +48,156 @@ const args = z
     pbkdf: z.enum(["argon2id", "argon2i", "pbkdf2"]).default("argon2id"),
     pbkdfMemoryKiB: z.number().int().positive().optional(),
     iterTimeMs: z.number().int().positive().optional(),
+    cipher: z.string().regex(/^[a-z0-9-]+$/, "expected a cipher spec such as aes-xts-plain64").optional(),
+    keySize: z.number().int().positive().multipleOf(8).optional(),
+    sectorSize: z.union([z.literal(512), z.literal(4096)]).optional(),
     crypttab: z.string().startsWith("/").default("/etc/crypttab"),
     open: z.boolean().default(true),
-    /** false for unlock: a disk that is not LUKS yet is an error, never formatted */
     format: z.boolean().default(true),
   })
   .strict();
 type Args = z.output<typeof args>;
 
-export const mapperName = (volume: string) => `${volume}_crypt`;
-
-export function volumeOf(ctx: TaskContext, name: string) {
-  const v = ctx.host.volumes[name];
-  if (!v) throw new Error(`no volume "${name}" on ${ctx.host.name} (volumes: ${Object.keys(ctx.host.volumes).join(", ") || "none"})`);
-  return v;
+/**
+ * Why device-mapper is unusable, from the probe's dm_* lines (undefined when it is usable).
+ * /proc/misc decides: a failed `cryptsetup open` on a kernel without device-mapper leaves a
+ * /dev/mapper/control node behind (libdevmapper creates it), so the node alone proves nothing.
+ */
+function noDeviceMapper(kv: Record<string, string>): string | undefined {
+  // the same words whether or not a stale /dev/mapper/control node happens to exist
+  if (kv.dm_misc !== "yes") return "this kernel has no device-mapper (not in /proc/misc)";
+  if (kv.dm_control !== "yes") return "device-mapper is in the kernel but /dev/mapper/control is missing (dmsetup mknodes creates it)";
+  return undefined;
 }
 
-export const NO_DM = "this kernel has no device-mapper (not in /proc/misc, or /dev/mapper/control is missing), so LUKS volumes cannot be opened here";
+function formatCommand(a: Args, dev: string, uuid: string): string {
+  const opt = (flag: string, v: string | number | undefined) => (v === undefined ? [] : [flag, String(v)]);
+  return [
+    "cryptsetup luksFormat --batch-mode",
+    `--type ${a.type} --pbkdf ${a.pbkdf}`,
+    ...opt("--pbkdf-memory", a.pbkdfMemoryKiB),
+    ...opt("--iter-time", a.iterTimeMs),
+    ...opt("--cipher", a.cipher),
+    ...opt("--key-size", a.keySize),
+    ...opt("--sector-size", a.sectorSize),
+    `--uuid ${uuid} --key-file - ${shq(dev)}`,
+  ].join(" ");
+}
 
 export const luks: Module<Args> = {
   name: "luks",
-  doc: "encrypt a declared volume with LUKS (only an empty disk), crypttab entry, open it",
+  doc: "encrypt a declared volume with LUKS (only a disk holding nothing), crypttab entry (noauto, no key file), open it",
   args,
   probe(a, ctx) {
-    const v = volumeOf(ctx, a.volume);
-    const name = shq(mapperName(a.volume));
-    const target = resolveScript({ [a.volume]: v }).replace(/echo "R [^"]*"$/, 'echo "dev=$d"');
+    const v = volumeOf(ctx.host, a.volume);
+    const name = mapperName(a.volume);
     return [
-      { op: "sh", script: resolveScript(ctx.host.volumes) },
+      resolveOp(ctx.host.volumes),
       {
         op: "sh",
-        script: `${target}
-if [ -n "$d" ]; then echo "blkid=$(blkid -p -o export "$d" 2>/dev/null | tr '\\n' ' ')"; cryptsetup isLuks "$d" 2>/dev/null && echo luks=yes || echo luks=no; echo "uuid=$(cryptsetup luksUUID "$d" 2>/dev/null)"; fi
-[ -b /dev/mapper/${mapperName(a.volume)} ] && echo open=yes || echo open=no
-grep -qw device-mapper /proc/misc 2>/dev/null && [ -e /dev/mapper/control ] && echo dm=yes || echo dm=no
-true # ${name}`,
+        script: [
+          resolveOne(v),
+          contentsScript(),
+          `[ -b ${mapperPath(a.volume)} ] && echo mapper=yes && echo "mapper_of=$(cryptsetup status ${shq(name)} 2>/dev/null | sed -n 's/^ *device: *//p')"`,
+          `[ -e /dev/mapper/control ] && echo dm_control=yes`,
+          `grep -qw device-mapper /proc/misc 2>/dev/null && echo dm_misc=yes`,
+          "true",
+        ].join("\n"),
+        timeout: 60,
       },
-      // does the passphrase open the header? (rc 0 yes, 2 no, 3 not LUKS) — passphrase on stdin
-      { op: "sh", script: `${target}\n[ -n "$d" ] && cryptsetup isLuks "$d" 2>/dev/null || exit 3\ncryptsetup open --test-passphrase --key-file - "$d"`, stdin: b64(a.passphrase) },
+      // does the passphrase open the header? 0 yes, 2 no, 3 not LUKS. The key is stdin only.
+      { op: "sh", script: `${resolveOne(v)}\n[ -n "$d" ] && cryptsetup isLuks "$d" 2>/dev/null || exit 3\ncryptsetup open --test-passphrase --key-file - "$d"`, stdin: b64(a.passphrase), timeout: 120 },
       { op: "stat", path: a.crypttab, content: true },
     ];
   },
   plan(a, [all, mine, keyTest, tab], ctx): Plan {
-    const v = volumeOf(ctx, a.volume);
-    const res = resolution(asSh(all, "resolve disks"), a.volume, v);
-    if (res.problem) return { status: "failed", msg: res.problem };
-    const dev = res.device!;
-    const kv = keyValues(asSh(mine, "probe disk").stdout);
+    const r = checkResolution(all, ctx.host.volumes);
+    if (!r.ok) return { status: "failed", msg: r.problem };
+    const dev = r.devices[a.volume];
+    const out = stdoutOf(mine, "probe the disk");
+    const c = parseContents(out);
+    const kv = keyValues(out);
+    if (c.device !== dev) return { status: "failed", msg: `volume ${a.volume} resolved to ${dev} and then to ${c.device || "nothing"}: disks are changing, nothing was changed` };
     const name = mapperName(a.volume);
-    const isLuks = kv.luks === "yes";
-    const blkid = (kv.blkid ?? "").trim();
-    const crypttab = oldText(asStat(tab, `stat ${a.crypttab}`));
-    const tabLine = (uuid: string) => `${name} UUID=${uuid} none luks,noauto`;
-    const fixTab = `u=$(cryptsetup luksUUID ${shq(dev)}) && t=${shq(a.crypttab)} && { grep -v '^${name} ' "$t" 2>/dev/null; echo "${name} UUID=$u none luks,noauto"; } > "$t.multitier.$$" && chmod 0600 "$t.multitier.$$" && mv "$t.multitier.$$" "$t"`;
-    const openOp = { op: "sh" as const, script: `cryptsetup open --type luks --key-file - ${shq(dev)} ${shq(name)}`, stdin: b64(a.passphrase) };
-    if (!isLuks) {
-      if (!a.format) return { status: "failed", msg: `${dev} (volume ${a.volume}) is not a LUKS volume; deploy the service first — nothing was changed` };
-      if (blkid) return { status: "failed", msg: `refusing to format ${dev} (volume ${a.volume}): it already holds ${describeSignature(blkid)}. Nothing was changed. If that data is not needed, inspect it and wipe it by hand (wipefs -a ${dev}), then rerun.` };
-      const cost = [a.pbkdfMemoryKiB ? `--pbkdf-memory ${a.pbkdfMemoryKiB}` : "", a.iterTimeMs ? `--iter-time ${a.iterTimeMs}` : ""].filter(Boolean).join(" ");
-      const apply = [
-        { op: "sh" as const, script: `cryptsetup luksFormat --batch-mode --type ${a.type} --pbkdf ${a.pbkdf} ${cost} --key-file - ${shq(dev)}`, stdin: b64(a.passphrase) },
-        { op: "sh" as const, script: fixTab },
-      ];
-      const canOpen = kv.dm === "yes" && a.open;
-      return {
-        status: "changed",
-        msg: `format ${dev} as ${a.type.toUpperCase()} (volume ${a.volume})${canOpen ? ` and open it as /dev/mapper/${name}` : ""}`,
-        apply: canOpen ? [...apply, openOp] : apply,
-        verify: (r) => {
-          const bad = r.find((x) => !x.ok || (x as any).rc !== 0) as any;
-          if (bad) return `LUKS setup of ${dev} failed: ${(bad.error ?? bad.stderr ?? "").trim().split("\n").pop()}`;
-          if (a.open && kv.dm !== "yes") return `formatted ${dev} as ${a.type.toUpperCase()}, but cannot open it: ${NO_DM}`;
-          return undefined;
-        },
-      };
+    const tabBefore = oldText(asStat(tab, `read ${a.crypttab}`));
+    const dm = noDeviceMapper(kv);
+    const cannotOpen = dm && `cannot open ${dev} (volume ${a.volume}): ${dm}`;
+
+    if (!c.luks) return fresh(a, ctx, dev, c, tabBefore, cannotOpen);
+
+    const test = keyTest as OpResult & { rc?: number };
+    if (!test.ok || test.rc !== 0) {
+      if (test.ok && test.rc === 2)
+        return {
+          status: "failed",
+          msg: `the LUKS header on ${dev} (volume ${a.volume}) does not open with the passphrase given (cryptsetup: ${tail(test, 1)}). Nothing was changed, and this disk is never reformatted: check the passphrase in the vault (hosts/<env>.vault.yml); if it is lost, so is the data — restore the volume from a snapshot`,
+        };
+      return { status: "failed", msg: `could not test the passphrase on ${dev} (volume ${a.volume}): ${tail(test)}; nothing was changed` };
     }
-    const rc = asSh(keyTest, "test passphrase").rc;
-    if (rc !== 0) return { status: "failed", msg: `the LUKS header on ${dev} (volume ${a.volume}) does not open with the given passphrase (cryptsetup rc ${rc}); check the vault — nothing was changed` };
-    const apply = [];
+    if (!c.uuid) return { status: "failed", msg: `${dev} (volume ${a.volume}) is LUKS but blkid shows no UUID (${c.blkid}); nothing was changed` };
+    if (kv.mapper === "yes" && kv.mapper_of && kv.mapper_of !== dev)
+      return { status: "failed", msg: `${mapperPath(a.volume)} is already open on ${kv.mapper_of}, not on ${dev} (volume ${a.volume}); close it by hand (cryptsetup close ${name}) — nothing was changed` };
+
+    const tabAfter = placeCrypttab(tabBefore, name, crypttabLine(name, c.uuid));
+    const wantOpen = a.open && kv.mapper !== "yes";
+    const apply: Op[] = [];
+    const labels: string[] = [];
     const why: string[] = [];
-    if (!crypttab.split("\n").includes(tabLine(kv.uuid))) apply.push({ op: "sh" as const, script: fixTab }), why.push(`crypttab entry for ${name}`);
-    if (a.open && kv.open !== "yes") {
-      if (kv.dm !== "yes") return { status: "failed", msg: `cannot open ${dev} (volume ${a.volume}): ${NO_DM}` };
-      apply.push(openOp), why.push(`open as /dev/mapper/${name}`);
-    }
-    if (apply.length === 0) return { status: "ok", msg: `nothing to do (LUKS${kv.open === "yes" ? ", open" : ""})` };
-    return { status: "changed", msg: why.join(", "), apply };
+    if (tabAfter.changed) apply.push({ op: "write", path: a.crypttab, content: b64(tabAfter.text) }), labels.push(`write ${a.crypttab}`), why.push(`crypttab entry for ${name}`);
+    if (wantOpen && !cannotOpen) apply.push(openOp(dev, name, a.passphrase)), labels.push(`cryptsetup open ${name}`), why.push(`open as ${mapperPath(a.volume)}`);
+    const diff = tabAfter.changed ? fileDiff(a.crypttab, tabBefore, tabAfter.text) : undefined;
+    if (wantOpen && cannotOpen && !apply.length) return { status: "failed", msg: cannotOpen };
+    if (!apply.length) return { status: "ok", msg: `nothing to do (${dev} is LUKS, the passphrase opens it${kv.mapper === "yes" ? `, open as ${mapperPath(a.volume)}` : ""})` };
+    return {
+      status: "changed",
+      msg: why.join(", "),
+      diff,
+      apply,
+      verify: (res) => firstFailure(res, labels) ?? (wantOpen && cannotOpen ? `${why.join(", ")} done, but ${cannotOpen}` : undefined),
+    };
   },
 };
+
+function openOp(dev: string, name: string, passphrase: string): Op {
+  return { op: "sh", script: `cryptsetup open --type luks --key-file - ${shq(dev)} ${shq(name)} && [ -b /dev/mapper/${name} ]`, stdin: b64(passphrase), timeout: 120 };
+}
+
+/** A disk without a LUKS header: format it only when it holds nothing at all. */
+function fresh(a: Args, ctx: TaskContext, dev: string, c: ReturnType<typeof parseContents>, tabBefore: string, cannotOpen: string | false | undefined): Plan {
+  const found = notEmpty(c, true);
+  if (!a.format) return { status: "failed", msg: `${dev} (volume ${a.volume}) has no LUKS header${found ? ` (${found})` : ""}; unlock never formats a disk — deploy the service first. Nothing was changed` };
+  if (found) return { status: "failed", msg: `refusing to encrypt ${dev} (volume ${a.volume}): it is not empty — ${found}. Nothing was changed. ${byHand(dev, true)}` };
+  const v = volumeOf(ctx.host, a.volume);
+  const name = mapperName(a.volume);
+  const uuid = crypto.randomUUID();
+  const tabAfter = placeCrypttab(tabBefore, name, crypttabLine(name, uuid));
+  const apply: Op[] = [
+    {
+      op: "sh",
+      // re-resolve and re-check in the same shell, a moment before luksFormat writes
+      script: [resolveOne(v), guardScript(dev, true), `[ "$d" = "$g" ] || mt_stop "volume ${a.volume} now resolves to \${d:-nothing}"`, formatCommand(a, dev, uuid)].join("\n"),
+      stdin: b64(a.passphrase),
+      timeout: 600,
+    },
+    { op: "write", path: a.crypttab, content: b64(tabAfter.text) },
+  ];
+  const labels = ["luksFormat", `write ${a.crypttab}`];
+  if (a.open && !cannotOpen) apply.push(openOp(dev, name, a.passphrase)), labels.push(`cryptsetup open ${name}`);
+  const what = `format ${dev} as ${a.type.toUpperCase()} (volume ${a.volume}), crypttab entry for ${name}`;
+  return {
+    status: "changed",
+    msg: a.open && !cannotOpen ? `${what}, open as ${mapperPath(a.volume)}` : what,
+    diff: fileDiff(a.crypttab, tabBefore, tabAfter.text),
+    apply,
+    verify: (res) => {
+      const failure = firstFailure(res.slice(0, 1), labels.slice(0, 1));
+      // the crypttab write runs even when luksFormat failed (ops of a batch all run): harmless
+      // (noauto, a UUID no disk has) and replaced by the next run, but say what happened
+      if (failure) return failure;
+      const rest = firstFailure(res.slice(1), labels.slice(1));
+      if (rest) return `formatted ${dev} as ${a.type.toUpperCase()} (volume ${a.volume}), then ${rest}`;
+      if (a.open && cannotOpen) return `formatted ${dev} as ${a.type.toUpperCase()} (volume ${a.volume}, crypttab entry written), but ${cannotOpen}`;
+      return undefined;
+    },
+  };
+}

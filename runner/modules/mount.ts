@@ -1,120 +1,136 @@
 /**
- * mount — a declared volume in fstab by UUID, mounted with its declared options, its mount
+ * mount — a declared volume in fstab by UUID, mounted with its declared options, the mount
  * point owned and moded as declared.
  *
- * Arguments: volume (a name from host.volumes: mountPoint, filesystem, mountOptions, owner,
- * group, mode and encryption come from the environment file), fstab (default /etc/fstab).
+ * Arguments:
+ *   volume   a name from host.volumes: mountPoint, filesystem, mountOptions (default
+ *            [defaults]), owner, group, mode and encryption come from the environment file
+ *   fstab    default /etc/fstab (tests point it into a temp dir)
  *
- *   - name: mount /data
- *     mount: { volume: data }
+ *   - name: mount /log
+ *     mount: { volume: log }
  *
- * The fstab line is rendered from templates/fstab.hbs (`UUID=… /data xfs defaults,noatime
- * 0 2 # multitier:data`), `nofail` added for encrypted volumes (they need a manual unlock
- * after a reboot), and checked with `findmnt --verify --tab-file` before it replaces fstab.
- * Changed options are applied with a remount; data is never touched.
+ * The line comes from templates/fstab.hbs: `UUID=<uuid> /log xfs defaults,noatime,noexec 0 2
+ * # multitier:log` (`nofail` added for encrypted volumes: closed after a reboot until
+ * `multitier unlock`). fstab is replaced atomically, only after `findmnt --verify --tab-file`
+ * accepts the new file; our line is replaced in place, other lines are kept, and a line we
+ * did not write for the same mount point stops the host. Then: mount point created, mounted
+ * (or remounted when the live flags — compared with `findmnt -J` — or the options differ),
+ * owner/group/mode set on the mounted root. Nothing to do when all of that already matches.
+ * A volume's data is never touched.
  */
-import * as fs from "fs";
-import * as path from "path";
 import { z } from "zod";
-import { asSh, asStat, normMode, sameMode } from "./results";
+import type { Op } from "../agent/protocol";
+import { asStat, normMode, sameMode } from "./results";
 import { oldText } from "./files";
 import { b64, shq, type Module, type Plan } from "./types";
-import { keyValues, resolution, resolveScript } from "../storage/resolve";
-import { mapperName, volumeOf } from "./luks";
-import { render } from "../template";
+import { filesystemDevice } from "./filesystem";
+import { contentsScript, parseContents } from "../storage/contents";
+import { fstabLine, flagDrift, mountOptions, optionsOf, placeLine, remountExtra } from "../storage/fstab";
+import { fileDiff, firstFailure, keyValues, stdoutOf } from "../storage/outcome";
+import { checkResolution, resolveOp } from "../storage/resolve";
+import { isEncrypted, mapperPath, volumeOf } from "../storage/volumes";
 
 const args = z.object({ volume: z.string().min(1), fstab: z.string().startsWith("/").default("/etc/fstab") }).strict();
 type Args = z.output<typeof args>;
 
-/** fstab.hbs ships with the project (not with an environment's templates) */
-const FSTAB_TEMPLATE = fs.readFileSync(path.join(__dirname, "..", "..", "templates", "fstab.hbs"), "utf8");
+interface LiveMount {
+  target: string;
+  source: string;
+  fstype: string;
+  "vfs-options": string;
+  "fs-options": string;
+  "maj:min": string;
+}
 
-/**
- * Does a declared option disagree with the kernel's view of the mount (findmnt VFS-OPTIONS)?
- * The kernel lists noexec/nosuid/nodev/noatime/ro when set and leaves exec/suid/dev out.
- */
-export function optionDiffers(option: string, have: Set<string>): boolean {
-  const shown: Record<string, boolean> = { noexec: true, nosuid: true, nodev: true, noatime: true, ro: true, rw: true };
-  const opposite: Record<string, string> = { exec: "noexec", suid: "nosuid", dev: "nodev", rw: "ro", ro: "rw", noexec: "", nosuid: "", nodev: "", noatime: "" };
-  if (!(option in opposite)) return false; // defaults, nofail, x-… : not visible on the mount
-  if (shown[option]) return !have.has(option);
-  return have.has(opposite[option]);
+/** The top-most mount at the mount point, from `findmnt -J` (undefined when nothing is mounted). */
+function liveMount(json: string): LiveMount | undefined {
+  if (!json.trim()) return undefined;
+  const fss = (JSON.parse(json) as { filesystems?: LiveMount[] }).filesystems ?? [];
+  return fss[fss.length - 1];
 }
 
 export const mount: Module<Args> = {
   name: "mount",
-  doc: "fstab entry by UUID (findmnt-verified), mounted with the declared options, owner/mode",
+  doc: "fstab entry by UUID (findmnt-verified), mounted with the declared options, owner/group/mode",
   args,
   probe(a, ctx) {
-    const v = volumeOf(ctx, a.volume);
+    const v = volumeOf(ctx.host, a.volume);
     const mp = shq(v.mountPoint);
-    const dev = v.encryption === "luks" ? `d=/dev/mapper/${mapperName(a.volume)}; [ -b "$d" ] || d=""` : resolveScript({ [a.volume]: v }).replace(/; echo "R [^"]*"$/, "");
     return [
-      { op: "sh", script: resolveScript(ctx.host.volumes) },
-      {
-        op: "sh",
-        script: `${dev}
-echo "dev=$d"; [ -n "$d" ] && echo "uuid=$(blkid -p -s UUID -o value "$d" 2>/dev/null)"
-echo "mounted=$(findmnt -rn -o SOURCE,VFS-OPTIONS --mountpoint ${mp} 2>/dev/null | head -1)"
-echo "majmin=$(findmnt -rn -o MAJ:MIN --mountpoint ${mp} 2>/dev/null | head -1)"; [ -n "$d" ] && echo "devmajmin=$(stat -L -c '%t:%T' "$d" 2>/dev/null)"`,
-      },
+      resolveOp(ctx.host.volumes),
+      { op: "sh", script: `${filesystemDevice(v, a.volume)}\n${contentsScript()}\n[ -n "$d" ] && echo "devnum=$(stat -L -c '%t:%T' "$d")"\ntrue`, timeout: 60 },
+      { op: "sh", script: `findmnt -J -o TARGET,SOURCE,FSTYPE,VFS-OPTIONS,FS-OPTIONS,MAJ:MIN --mountpoint ${mp}\ntrue` },
       { op: "stat", path: a.fstab, content: true },
       { op: "stat", path: v.mountPoint },
+      { op: "sh", script: `[ -d ${mp} ] && ls -A ${mp} | head -n 4; true` },
     ];
   },
-  plan(a, [all, mine, tab, mpStat], ctx): Plan {
-    const v = volumeOf(ctx, a.volume);
-    const res = v.encryption === "luks" ? {} : resolution(asSh(all, "resolve disks"), a.volume, v);
-    if ("problem" in res && res.problem) return { status: "failed", msg: res.problem };
-    const kv = keyValues(asSh(mine, "probe mount").stdout);
-    if (!kv.dev) return { status: "failed", msg: v.encryption === "luks" ? `/dev/mapper/${mapperName(a.volume)} is not open: unlock the volume first` : `no device for volume ${a.volume}` };
-    if (!kv.uuid) return { status: "failed", msg: `${kv.dev} has no filesystem yet (run the filesystem task first)` };
-    const options = [...((v.mountOptions as string[] | undefined) ?? ["defaults"])];
-    if (v.encryption === "luks" && !options.includes("nofail")) options.push("nofail");
-    const line = render({ inline: FSTAB_TEMPLATE.trimEnd() }, { uuid: kv.uuid, mountPoint: v.mountPoint, fstype: v.filesystem, options, volume: a.volume });
-    const fstabText = oldText(asStat(tab, `stat ${a.fstab}`));
-    const lines = fstabText.split("\n").filter((l, i, arr) => !(i === arr.length - 1 && l === ""));
-    const marker = `# multitier:${a.volume}`;
-    const foreign = lines.find((l) => !l.endsWith(marker) && !l.trim().startsWith("#") && l.trim().split(/\s+/)[1] === v.mountPoint);
-    if (foreign) return { status: "failed", msg: `${a.fstab} already mounts something else at ${v.mountPoint} ("${foreign.trim()}"); remove that line by hand — nothing was changed` };
-    // replace our line where it is (order matters to people reading fstab), else append
-    const at = lines.findIndex((l) => l.endsWith(marker));
-    const nextLines = at >= 0 ? lines.map((l, i) => (i === at ? line : l)).filter((l, i) => i === at || !l.endsWith(marker)) : [...lines, line];
-    const nextFstab = nextLines.join("\n") + "\n";
-    const fstabChanged = nextFstab !== (lines.length ? lines.join("\n") + "\n" : "");
+  plan(a, [all, mine, live, tab, mpStat, entries], ctx): Plan {
+    const v = volumeOf(ctx.host, a.volume);
+    const r = checkResolution(all, ctx.host.volumes);
+    if (!r.ok) return { status: "failed", msg: r.problem };
+    const out = stdoutOf(mine, "probe the device");
+    const c = parseContents(out);
+    if (!c.device)
+      return {
+        status: "failed",
+        msg: isEncrypted(v) ? `${mapperPath(a.volume)} is not open: volume ${a.volume} is encrypted and closed (after a reboot: multitier unlock <service> --env <env>)` : `no device for volume ${a.volume}`,
+      };
+    const dev = c.device;
+    if (c.blkidRc !== 0 || !c.uuid) return { status: "failed", msg: `${dev} (volume ${a.volume}) has no filesystem to mount (blkid -p exit ${c.blkidRc}${c.blkid ? `: ${c.blkid}` : ""}); the filesystem task makes it` };
+    if (c.type !== v.filesystem) return { status: "failed", msg: `${dev} (volume ${a.volume}) holds ${c.type}, but ${v.filesystem} is declared: not mounting it (nothing was changed)` };
 
-    const [src, vfsOpts = ""] = (kv.mounted ?? "").split(" ");
-    const mounted = Boolean(src);
-    if (mounted && kv.majmin && kv.devmajmin) {
-      const [maj, min] = kv.devmajmin.split(":").map((h) => parseInt(h, 16));
-      if (kv.majmin !== `${maj}:${min}`) return { status: "failed", msg: `${v.mountPoint} is already a mount of ${src}, not of volume ${a.volume} (${kv.dev}); unmount it by hand — nothing was changed` };
+    const options = mountOptions(v);
+    const line = fstabLine({ uuid: c.uuid, mountPoint: v.mountPoint, fstype: v.filesystem, options, volume: a.volume });
+    const fstabBefore = oldText(asStat(tab, `read ${a.fstab}`));
+    const placed = placeLine(fstabBefore, a.volume, v.mountPoint, line);
+    if (placed.foreign) return { status: "failed", msg: `${a.fstab} already mounts something else at ${v.mountPoint} ("${placed.foreign.trim()}"); remove or change that line by hand — nothing was changed` };
+
+    const m = liveMount(stdoutOf(live, "findmnt"));
+    if (m) {
+      const [maj, min] = (keyValues(out).devnum ?? "").split(":").map((h) => parseInt(h, 16));
+      if (m["maj:min"] !== `${maj}:${min}`) return { status: "failed", msg: `${v.mountPoint} is already a mount of ${m.source}, not of volume ${a.volume} (${dev}); unmount it by hand — nothing was changed` };
     }
-    const have = new Set(vfsOpts.split(","));
-    const optionDrift = mounted && options.some((o) => optionDiffers(o, have));
+    const drift = m ? flagDrift(options, m["vfs-options"]) : [];
+    const optionsChanged = Boolean(m && placed.previous && optionsOf(placed.previous) !== options.join(","));
+    const remount = Boolean(m) && (drift.length > 0 || optionsChanged);
+
     const st = asStat(mpStat, `stat ${v.mountPoint}`);
     const owner = v.owner as string | undefined;
     const group = v.group as string | undefined;
     const mode = v.mode as string | undefined;
-    const attrsOk = mounted && st.exists && (!owner || st.owner === owner) && (!group || st.group === group) && sameMode(st.mode, mode);
-    if (!fstabChanged && mounted && !optionDrift && attrsOk) return { status: "ok", msg: `nothing to do (${v.mountPoint} mounted)` };
+    const attrsOk = Boolean(m) && st.exists && (!owner || st.owner === owner) && (!group || st.group === group) && sameMode(st.mode, mode);
+    if (!placed.changed && m && !remount && attrsOk) return { status: "ok", msg: `nothing to do (${v.mountPoint} is ${dev} by UUID, ${options.join(",")})` };
 
-    const mp = shq(v.mountPoint);
     const why: string[] = [];
-    if (fstabChanged) why.push(`fstab entry for ${v.mountPoint}`);
-    const mountCmd = !mounted ? (why.push(`mount ${v.mountPoint}`), `mount --fstab ${shq(a.fstab)} ${mp}`) : optionDrift ? (why.push(`remount ${v.mountPoint} (${options.join(",")})`), `mount --fstab ${shq(a.fstab)} -o remount ${mp}`) : "true";
-    const attrCmd = [
-      owner || group ? `chown ${shq(`${owner ?? ""}${group ? `:${group}` : ""}`)} ${mp}` : "",
-      mode ? `chmod ${normMode(mode)} ${mp}` : "",
-    ].filter(Boolean);
-    if (!attrsOk && attrCmd.length) why.push(`owner/mode of ${v.mountPoint}`);
+    if (placed.changed) why.push(`fstab entry for ${v.mountPoint}`);
+    const mp = shq(v.mountPoint);
+    const tabq = shq(a.fstab);
+    let mountCmd = "true";
+    if (!m) {
+      const hidden = stdoutOf(entries, `list ${v.mountPoint}`).split("\n").filter(Boolean);
+      why.push(`mount ${v.mountPoint}${hidden.length ? ` (over ${hidden.length > 3 ? "4+" : hidden.length} entries already in it on the root filesystem — hidden, not deleted: ${hidden.slice(0, 3).join(", ")})` : ""}`);
+      mountCmd = `mount --fstab ${tabq} ${mp}`;
+    } else if (remount) {
+      why.push(`remount ${v.mountPoint} with ${options.join(",")}${drift.length ? ` (${drift.join("; ")})` : ""}`);
+      mountCmd = `mount --fstab ${tabq} -o remount${remountExtra(options)} ${mp}`;
+    }
+    const attrCmds = [owner || group ? `chown ${shq(`${owner ?? ""}${group ? `:${group}` : ""}`)} ${mp}` : "", mode ? `chmod ${normMode(mode)} ${mp}` : ""].filter(Boolean);
+    if (!attrsOk && attrCmds.length) why.push(`owner/mode of ${v.mountPoint}`);
+
+    const apply: Op[] = [{ op: "sh", script: `mkdir -p ${mp}` }];
+    const labels = [`mkdir ${v.mountPoint}`];
+    if (placed.changed) apply.push({ op: "write", path: a.fstab, content: b64(placed.text), validate: "findmnt --verify --tab-file %s" }), labels.push(`write ${a.fstab} (checked with findmnt --verify)`);
+    // the ops of a batch all run: mount only if fstab really holds our line now
+    apply.push({ op: "sh", script: [`grep -qxF ${shq(line)} ${tabq} || { echo "${a.fstab} does not hold the new line: not mounting" >&2; exit 1; }`, mountCmd, ...attrCmds].join(" && ") });
+    labels.push(m ? (remount ? "remount" : "owner/mode") : "mount");
     return {
       status: "changed",
       msg: why.join(", "),
-      apply: [
-        { op: "sh", script: `mkdir -p ${mp}` },
-        ...(fstabChanged ? [{ op: "write" as const, path: a.fstab, content: b64(nextFstab), mode: "0644", validate: `findmnt --verify --tab-file %s` }] : []),
-        { op: "sh", script: [mountCmd, ...attrCmd].join(" && ") },
-      ],
+      diff: placed.changed ? fileDiff(a.fstab, fstabBefore, placed.text) : undefined,
+      apply,
+      verify: (res) => firstFailure(res, labels),
     };
   },
 };

@@ -1,81 +1,106 @@
 /**
- * Finding a declared volume's disk on the host, safely (NOTES §1: device names like
- * /dev/nvme1n1 are not stable). In order:
- *   1. /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol<id without dash> (Nitro), or the
- *      NVMe disk whose serial is that id (when udev links are missing);
- *   2. the declared device name and its alias (/dev/sdf <-> /dev/xvdf) on older instances.
- * One shell probe resolves EVERY volume of the host, so a task can refuse to go on when its
- * disk is missing or when two volumes resolve to the same disk — before touching anything.
+ * Finding a declared volume's disk on the host (NOTES §1: names like /dev/nvme1n1 follow
+ * attach order and are not stable). For each volume, in order:
+ *   1. /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol<id without the dash> (Nitro; the
+ *      lab presents its loop devices there), also with udev's `_1` namespace suffix;
+ *   2. the NVMe disk whose controller serial is that id (/sys/block/nvme*\/device/serial),
+ *      for hosts without the udev links;
+ *   3. the declared device name and its alias (/dev/sdf <-> /dev/xvdf) on Xen instances.
+ *
+ * ONE shell op resolves every volume of the host (`readlink -f`, so two names of one disk
+ * compare equal). Every storage task checks the whole host, so a missing disk or two
+ * volumes on one disk stop the host before any task touches any disk.
+ *
+ *   const op = resolveOp(ctx.host.volumes);            // in probe()
+ *   const r = checkResolution(result, ctx.host.volumes); // in plan(): r.ok ? r.devices : r.problem
  */
-import type { ShResult } from "../agent/protocol";
-import type { HostVars } from "../modules/types";
+import type { OpResult, ShOp } from "../agent/protocol";
 import { shq } from "../modules/types";
+import type { VolumeVars } from "./volumes";
 
-export type VolumeVars = HostVars["volumes"][string];
+/** Where the script looks; tests point these at a simulated sysfs (nothing else does). */
+export interface Roots {
+  dev: string;
+  sys: string;
+}
+const REAL: Roots = { dev: "/dev", sys: "/sys" };
 
-export function candidates(v: VolumeVars): string[] {
-  const out: string[] = [];
-  if (v.volumeId) out.push(`/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${v.volumeId.replace("-", "")}`);
-  out.push(v.device);
-  const m = /^\/dev\/(sd|xvd)([a-z])$/.exec(v.device);
-  if (m) out.push(`/dev/${m[1] === "sd" ? "xvd" : "sd"}${m[2]}`);
-  return out;
+export const serialOf = (v: VolumeVars): string | undefined => (v.volumeId ? v.volumeId.replace(/-/g, "") : undefined);
+
+/** Paths tried for a volume, in order (the serial scan comes between by-id and device names). */
+export function candidates(v: VolumeVars, roots: Roots = REAL): { byId: string[]; names: string[] } {
+  const serial = serialOf(v);
+  const byId = serial ? [`${roots.dev}/disk/by-id/nvme-Amazon_Elastic_Block_Store_${serial}`, `${roots.dev}/disk/by-id/nvme-Amazon_Elastic_Block_Store_${serial}_1`] : [];
+  const under = (p: string) => (p.startsWith("/dev/") ? roots.dev + p.slice(4) : p);
+  const names = [under(v.device)];
+  const m = /^\/dev\/(sd|xvd)([a-z]{1,2})$/.exec(v.device);
+  if (m) names.push(under(`/dev/${m[1] === "sd" ? "xvd" : "sd"}${m[2]}`));
+  return { byId, names };
 }
 
-/** A shell snippet printing `R <volume> <resolved device or ->` for every volume of the host. */
-export function resolveScript(volumes: Record<string, VolumeVars>): string {
-  const lines = Object.entries(volumes).map(([name, v]) => {
-    const serial = v.volumeId ? v.volumeId.replace("-", "") : "";
-    const tries = candidates(v)
-      .map((c) => `[ -z "$d" ] && [ -b ${shq(c)} ] && d=$(readlink -f ${shq(c)})`)
-      .join("; ");
-    const bySerial = serial
-      ? `; [ -z "$d" ] && for s in /sys/block/nvme*/device/serial; do [ -r "$s" ] && [ "$(tr -d ' ' < "$s")" = ${shq(serial)} ] && d=/dev/$(basename "$(dirname "$(dirname "$s")")")n1 && break; done`
-      : "";
-    return `d=""; ${tries}${bySerial}; echo "R ${name} \${d:--}"`;
-  });
-  return lines.join("\n");
+/** Shell functions shared by the resolve script and the per-device snippets. */
+function functions(roots: Roots): string {
+  return [
+    // a path that is a block device (after symlinks) -> its canonical name
+    `mt_blk() { [ -b "$1" ] && readlink -f "$1"; }`,
+    // the NVMe namespace whose controller serial is $1 (the serial is space-padded)
+    `mt_serial() { for s in ${shq(roots.sys)}/block/nvme*/device/serial; do [ -r "$s" ] || continue; [ "$(tr -d ' \\n' < "$s")" = "$1" ] || continue; n=$(basename "$(dirname "$(dirname "$s")")"); mt_blk ${shq(roots.dev)}/"$n" && return 0; done; return 1; }`,
+  ].join("\n");
 }
 
-export interface Resolution {
-  device?: string;
-  problem?: string;
+/** A shell expression that prints the resolved device of `v` (nothing when not found). */
+function lookup(v: VolumeVars, roots: Roots): string {
+  const { byId, names } = candidates(v, roots);
+  const serial = serialOf(v);
+  const tries = [...byId.map((p) => `mt_blk ${shq(p)}`), ...(serial ? [`mt_serial ${shq(serial)}`] : []), ...names.map((p) => `mt_blk ${shq(p)}`)];
+  return `$(${tries.join(" || ")})`;
 }
 
-/** Read the resolve output for one volume; also detect sharing with another volume. */
-export function resolution(out: ShResult | string, volume: string, v: VolumeVars): Resolution {
-  const text = typeof out === "string" ? out : out.stdout;
+/** Script printing `R <volume> <device or ->` for every volume. */
+export function resolveScript(volumes: Record<string, VolumeVars>, roots: Roots = REAL): string {
+  const lines = Object.entries(volumes).map(([name, v]) => `d=${lookup(v, roots)}; echo "R ${name} \${d:--}"`);
+  return [functions(roots), ...lines].join("\n");
+}
+
+export function resolveOp(volumes: Record<string, VolumeVars>, roots: Roots = REAL): ShOp {
+  return { op: "sh", script: resolveScript(volumes, roots), timeout: 30 };
+}
+
+/** Shell lines that set `$d` to the resolved disk of one volume (empty when not found). */
+export function resolveOne(v: VolumeVars, roots: Roots = REAL): string {
+  return `${functions(roots)}\nd=${lookup(v, roots)}`;
+}
+
+export type Resolution = { ok: true; devices: Record<string, string> } | { ok: false; problem: string };
+
+function where(v: VolumeVars): string {
+  const { byId, names } = candidates(v);
+  const serial = serialOf(v);
+  return [...byId.slice(0, 1), ...(serial ? [`an NVMe disk with serial ${serial}`] : []), ...names].join(", ");
+}
+
+/**
+ * Every volume resolved, each to its own disk — or one message naming every problem.
+ * Checked by every storage task, whichever volume it is about.
+ */
+export function checkResolution(result: OpResult | undefined, volumes: Record<string, VolumeVars>): Resolution {
+  if (!result || !result.ok) return { ok: false, problem: `could not look for the volumes' disks: ${result && !result.ok ? result.error : "no answer"}; nothing was changed` };
+  const out = (result as { stdout?: string }).stdout ?? "";
   const found = new Map<string, string>();
-  for (const line of text.split("\n")) {
+  for (const line of out.split("\n")) {
     const m = /^R (\S+) (\S+)$/.exec(line);
     if (m) found.set(m[1], m[2]);
   }
-  const dev = found.get(volume);
-  if (!dev || dev === "-") return { problem: `the disk of volume ${volume} was not found (looked for ${candidates(v).join(", ")}${v.volumeId ? " and an NVMe disk with serial " + v.volumeId.replace("-", "") : ""}); nothing was changed` };
-  const twins = [...found.entries()].filter(([n, d]) => n !== volume && d === dev).map(([n]) => n);
-  if (twins.length) return { problem: `volumes ${[volume, ...twins].join(" and ")} resolve to the same disk ${dev}; fix the volume ids/devices in the outputs — nothing was changed` };
-  return { device: dev };
-}
-
-/** key=value lines → object (for probe scripts that print `k=v`). */
-export function keyValues(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split("\n")) {
-    const i = line.indexOf("=");
-    if (i > 0 && /^[a-z_]+$/.test(line.slice(0, i))) out[line.slice(0, i)] = line.slice(i + 1);
+  const problems: string[] = [];
+  const devices: Record<string, string> = {};
+  for (const [name, v] of Object.entries(volumes)) {
+    const dev = found.get(name);
+    if (!dev || dev === "-") problems.push(`the disk of volume ${name} was not found (looked for ${where(v)})`);
+    else devices[name] = dev;
   }
-  return out;
-}
-
-/** What blkid says is on a device, in words for the operator. */
-export function describeSignature(blkidExport: string): string {
-  const kv = Object.fromEntries(
-    blkidExport
-      .trim()
-      .split(/\s+/)
-      .filter((x) => x.includes("="))
-      .map((x) => [x.slice(0, x.indexOf("=")), x.slice(x.indexOf("=") + 1)]),
-  );
-  const parts = [kv.TYPE && `TYPE=${kv.TYPE}`, kv.PTTYPE && `partition table ${kv.PTTYPE}`, kv.UUID && `UUID=${kv.UUID}`, kv.LABEL && `LABEL=${kv.LABEL}`].filter(Boolean);
-  return parts.join(", ") || blkidExport.trim() || "an unknown signature";
+  const byDev = new Map<string, string[]>();
+  for (const [name, dev] of Object.entries(devices)) byDev.set(dev, [...(byDev.get(dev) ?? []), name]);
+  for (const [dev, names] of byDev) if (names.length > 1) problems.push(`volumes ${names.join(" and ")} resolve to the same disk ${dev} (check their volume ids and devices in the outputs)`);
+  if (problems.length) return { ok: false, problem: `${problems.join("; ")} — nothing was changed on this host` };
+  return { ok: true, devices };
 }

@@ -65,7 +65,7 @@ maybe("storage (lab, loop devices)", () => {
       const third = await lab.cli(["deploy", "storage", "--env", "lab", "--limit", "webapp"]);
       expect(third.code).toBe(2);
       expect(third.stdout).toMatch(
-        /failed\s+filesystem \(log\) — refusing to make xfs on \/dev\/loop\d+ \(volume log\): it already holds TYPE=ext4, UUID=[0-9a-f-]+\. Nothing was changed\. If the declared filesystem is wrong, fix hosts\/<env>\.yaml; if the data is not needed, wipe it by hand \(wipefs -a \/dev\/loop\d+\)\./,
+        /failed\s+filesystem \(log\) — refusing to make xfs on \/dev\/loop\d+ \(volume log\): it is not empty — blkid -p: UUID=[0-9a-f-]+ .*TYPE=ext4.*Nothing was changed\. If the volume is meant to be ext4, declare `filesystem: ext4` for log in hosts\/<env>\.yaml\..*wipefs -a \/dev\/loop\d+/,
       );
     } finally {
       fs.writeFileSync(envFile, original);
@@ -98,7 +98,7 @@ maybe("storage (lab, loop devices)", () => {
       console.log("LUKS open not exercised for real: this kernel has no device-mapper");
       expect(r.code).toBe(2);
       expect(luksTask.status).toBe("failed");
-      expect(luksTask.msg).toMatch(/^formatted \/dev\/loop\d+ as LUKS2, but cannot open it: this kernel has no device-mapper \(not in \/proc\/misc, or \/dev\/mapper\/control is missing\), so LUKS volumes cannot be opened here$/);
+      expect(luksTask.msg).toMatch(/^formatted \/dev\/loop\d+ as LUKS2 \(volume code, crypttab entry written\), but cannot open \/dev\/loop\d+ \(volume code\): this kernel has no device-mapper \(not in \/proc\/misc\)$/);
       expect(events.some((e) => e.event === "task" && /opened|open it as/.test(e.msg) && e.status !== "failed")).toBe(false);
     }
     // the second run does not reformat
@@ -127,7 +127,7 @@ maybe("storage (lab, loop devices)", () => {
     try {
       const wrong = await lab.cli(["deploy", "storage", "--env", "lab", "--limit", "analysis"]);
       expect(wrong.code).toBe(2);
-      expect(wrong.stdout).toMatch(/failed\s+encrypt \(code\) — the LUKS header on \/dev\/loop\d+ \(volume code\) does not open with the given passphrase \(cryptsetup rc 2\); check the vault — nothing was changed/);
+      expect(wrong.stdout).toMatch(/failed\s+encrypt \(code\) — the LUKS header on \/dev\/loop\d+ \(volume code\) does not open with the passphrase given \(cryptsetup: No key available with this passphrase\.\)\. Nothing was changed, and this disk is never reformatted: check the passphrase in the vault/);
     } finally {
       writeVault(path.join(lab.dir, "lab.vault.yml"), `luks:\n  passphrase: ${PASSPHRASE}\n`, "vault-pw");
     }
@@ -144,7 +144,7 @@ maybe("storage (lab, loop devices)", () => {
       const before = lab.sh("notebook", "blkid -p /dev/loop* 2>/dev/null | sort; cat /etc/fstab 2>/dev/null");
       const r = await lab.cli(["deploy", "storage", "--env", "lab", "--limit", "notebook"]);
       expect(r.code).toBe(2);
-      expect(r.stdout).toMatch(/failed\s+filesystem \(code\) — volumes code and log resolve to the same disk \/dev\/loop\d+; fix the volume ids\/devices in the outputs — nothing was changed/);
+      expect(r.stdout).toMatch(/failed\s+filesystem \(code\) — volumes code and log resolve to the same disk \/dev\/loop\d+ \(check their volume ids and devices in the outputs\) — nothing was changed on this host/);
       expect(lab.sh("notebook", "blkid -p /dev/loop* 2>/dev/null | sort; cat /etc/fstab 2>/dev/null")).toBe(before);
     } finally {
       fs.writeFileSync(outputs, original);
