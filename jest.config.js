@@ -9,4 +9,5 @@ module.exports = {
   testTimeout: 120000,
   // the lab tests create namespaces with fixed names per suite; 2 workers match the 2 cores
   maxWorkers: 2,
+  reporters: ["default", "<rootDir>/test/reliability/reporter.js"],
 };

@@ -67,7 +67,9 @@ export class SshConnector implements Connector {
   async open(host: InventoryHost, command: string): Promise<AgentChannel> {
     const session = await this.sessionOnce();
     const target = await session.target({ name: host.name, address: host.address, port: host.port, user: host.user });
-    return channelOf(await target.exec(command));
+    const { channel, fire } = channelOf(await target.exec(command));
+    target.onDeath(fire);
+    return channel;
   }
 
   async close(): Promise<void> {
@@ -75,8 +77,8 @@ export class SshConnector implements Connector {
   }
 }
 
-/** An ssh2 exec channel as the agent's byte channel. */
-function channelOf(ch: ClientChannel): AgentChannel {
+/** An ssh2 exec channel as the agent's byte channel (`fire` closes it from outside). */
+function channelOf(ch: ClientChannel): { channel: AgentChannel; fire: (reason: string) => void } {
   const callbacks: ((r: string) => void)[] = [];
   let done = false;
   let exit = "";
@@ -88,7 +90,7 @@ function channelOf(ch: ClientChannel): AgentChannel {
   };
   ch.on("close", () => fire("channel closed"));
   ch.on("error", (e: Error) => fire(e.message));
-  return { stdin: ch, stdout: ch, stderr: ch.stderr, onClose: (cb) => callbacks.push(cb), close: () => ch.close() };
+  return { channel: { stdin: ch, stdout: ch, stderr: ch.stderr, onClose: (cb) => callbacks.push(cb), close: () => ch.close() }, fire };
 }
 
 async function sshConnector(inv: Inventory, req: RunRequest, _secrets: SecretFilter): Promise<Connector> {

@@ -15,7 +15,7 @@
  */
 import pLimit from "p-limit";
 import picomatch from "picomatch";
-import { AgentClient, AgentChannel, agentCommand } from "./agent/client";
+import { AgentClient, AgentChannel, AgentLostError, agentCommand } from "./agent/client";
 import type { Op, OpResult } from "./agent/protocol";
 import { emptyCounts, type Counts, type Reporter, type Status } from "./events";
 import type { Inventory, InventoryHost } from "./inventory";
@@ -99,7 +99,7 @@ export class Executor {
             const agent = await this.connect(host, book.plays);
             if (!agent) return;
             await this.runPlay(service, book.plays[i], host, agent);
-            if (this.hostState(host).failed) return;
+            if (this.hostState(host).failed || this.hostState(host).unreachable) return;
           }
         }),
       ),
@@ -181,8 +181,13 @@ export class Executor {
     // a task that already failed stops the host there: probe nothing after it
     const firstFailed = pre.findIndex((p) => p?.status === "failed");
     const upTo = firstFailed < 0 ? selected.length : firstFailed;
-    let probes = await this.batchProbes(agent, selected.map((_, i) => i).filter((i) => i < upTo), probeOps);
-    if (!probes) return this.lost(host, service, play, selected[0]);
+    let probes: Map<number, OpResult[]>;
+    try {
+      probes = await this.batchProbes(agent, selected.map((_, i) => i).filter((i) => i < upTo), probeOps);
+    } catch (e) {
+      if (!(e instanceof AgentLostError)) throw e;
+      return this.lostDuring(host, service, play, selected[0], e, Date.now());
+    }
     const notified = new Set<string>();
     for (let i = 0; i < selected.length; i++) {
       if (this.interrupted) return;
@@ -201,6 +206,7 @@ export class Executor {
         try {
           seen = await agent.call(probeOps(i));
         } catch (e) {
+          if (e instanceof AgentLostError) return this.lostDuring(host, service, play, task, e, t0);
           done("failed", oneLine(e));
           return this.fail(s);
         }
@@ -230,6 +236,7 @@ export class Executor {
       try {
         results = await agent.call([...applyOps, ...nextOps]);
       } catch (e) {
+        if (e instanceof AgentLostError) return this.lostDuring(host, service, play, task, e, t0);
         done("failed", oneLine(e));
         return this.fail(s);
       }
@@ -275,6 +282,7 @@ export class Executor {
       }
       done("changed", plan.msg);
     } catch (e) {
+      if (e instanceof AgentLostError) return this.lostDuring(host, service, play, handler, e, t0);
       done("failed", oneLine(e));
       this.fail(s);
     }
@@ -284,10 +292,20 @@ export class Executor {
     s.failed = true;
   }
 
-  private lost(host: InventoryHost, service: string, play: Play, task: Task | undefined): void {
+  /**
+   * The connection went away during a task (sshd killed, link down, bastion gone): the host
+   * is unreachable from here on, as Ansible reports it; what was in flight is either done or
+   * not (file writes are atomic), and the next run picks up from the host's real state.
+   */
+  private lostDuring(host: InventoryHost, service: string, play: Play, task: Task | undefined, e: unknown, t0: number): void {
     const s = this.hostState(host);
-    this.fail(s);
-    if (task) this.taskEvent(host, service, play, task, false, "failed", "connection to the host was lost", undefined, Date.now());
+    s.unreachable = true;
+    const msg = `connection lost during task "${task?.name ?? "?"}" (${service}: ${play.name}): ${oneLine(e).replace(/^\S+: /, "")}`;
+    if (task) this.taskEvent(host, service, play, task, false, "unreachable", this.secrets.mask(msg), undefined, t0);
+    else {
+      this.count(host.name, "unreachable");
+      this.reporter.emit({ event: "unreachable", host: host.name, msg: this.secrets.mask(msg) });
+    }
   }
 
   private taskEvent(host: InventoryHost, service: string, play: Play, task: Task, handler: boolean, status: Status, msg: string, diff: string | undefined, t0: number): void {
@@ -359,14 +377,10 @@ export class Executor {
     return parsed.data;
   }
 
-  private async batchProbes(agent: AgentClient, idx: number[], opsOf: (i: number) => Op[]): Promise<Map<number, OpResult[]> | undefined> {
+  private async batchProbes(agent: AgentClient, idx: number[], opsOf: (i: number) => Op[]): Promise<Map<number, OpResult[]>> {
     const ops = idx.map(opsOf);
-    try {
-      const results = await agent.call(ops.flat());
-      return splitResults(idx, ops, results);
-    } catch {
-      return undefined;
-    }
+    const results = await agent.call(ops.flat());
+    return splitResults(idx, ops, results);
   }
 }
 

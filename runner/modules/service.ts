@@ -82,7 +82,9 @@ function planService(a: Args, stdout: string, ctx: TaskContext): Plan {
   const act = (word: string, cmd: string) => (cmds.push(cmd), what.push(word));
   if (a.state === "started" && !running) act("start", ctl("start"));
   if (a.state === "stopped" && running) act("stop", ctl("stop"));
-  if (a.state === "restarted") act("restart", ctl("restart"));
+  // supervisorctl restart of a stopped program says "ERROR (not running)" for the stop half
+  // and exits non-zero even when the start works: a stopped program is simply started
+  if (a.state === "restarted") act("restart", backend === "supervisord" && !running ? ctl("start") : ctl("restart"));
   if (a.state === "reloaded") act("reload", backend === "supervisord" ? ctl("signal HUP") : ctl("reload"));
   if (a.enabled !== undefined && backend === "systemd" && a.enabled !== (out.sd_enabled === "enabled"))
     act(a.enabled ? "enable" : "disable", ctl(a.enabled ? "enable" : "disable"));

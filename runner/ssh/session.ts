@@ -95,7 +95,18 @@ export class SshSession {
     });
     const ssh = new NodeSSH();
     await connect(ssh, target, { ...this.auth, ...common(this.opts), sock: stream }, this.knownHosts, this.opts);
-    return new TargetConnection(target, ssh, this.opts.maxChannels ?? 8);
+    const tc = new TargetConnection(target, ssh, this.opts.maxChannels ?? 8);
+    // ssh2 does not always notice that a forwarded socket went away (target sshd killed,
+    // link cut): watch the stream and the bastion too, so nothing waits for a dead host
+    // the bastion's sshd only half-closes a forwarded channel when the target's side goes
+    // away (EOF, then CLOSE-WAIT until we close too): an SSH transport never half-closes, so
+    // EOF on it already means the host is gone
+    stream.on("end", () => tc.die(`the connection to ${target.name} closed`));
+    stream.on("close", () => tc.die(`the connection to ${target.name} closed`));
+    ssh.connection?.on("close", () => tc.die(`the connection to ${target.name} closed`));
+    ssh.connection?.on("error", (e: Error) => tc.die(e.message));
+    this.bastion.connection?.on("close", () => tc.die("the connection to the bastion was lost"));
+    return tc;
   }
 
   private timeout(): number {
@@ -111,8 +122,27 @@ export class SshSession {
 
 export class TargetConnection {
   private readonly limit: ReturnType<typeof pLimit>;
+  private deathReason: string | undefined;
+  private readonly onDeathCallbacks: ((reason: string) => void)[] = [];
   constructor(readonly endpoint: Endpoint, private readonly ssh: NodeSSH, maxChannels: number) {
     this.limit = pLimit(maxChannels);
+  }
+
+  /** Called once when the connection is gone, whoever noticed first. */
+  onDeath(cb: (reason: string) => void): void {
+    if (this.deathReason) cb(this.deathReason);
+    else this.onDeathCallbacks.push(cb);
+  }
+
+  die(reason: string): void {
+    if (this.deathReason) return;
+    this.deathReason = reason;
+    for (const cb of this.onDeathCallbacks) cb(reason);
+    try {
+      this.ssh.dispose();
+    } catch {
+      /* already closed */
+    }
   }
 
   /**
