@@ -5,13 +5,14 @@ CHECK    ?=
 DIFF     ?=
 LIMIT    ?=
 TAGS     ?=
+JSON     ?=
 LAB_HOSTS ?= 1
 MULTITIER := ./bin/multitier.js
 export CHECKPOINT_DISABLE := 1
 
 # Services are the playbooks: every playbooks/<service>.yml gets deploy-/restart-/unlock- targets.
 SERVICES := $(filter-out common _%,$(basename $(notdir $(wildcard playbooks/*.yml))))
-RUN_FLAGS = --env $(ENV) $(if $(CHECK),--check) $(if $(DIFF),--diff) $(if $(LIMIT),--limit '$(LIMIT)') $(if $(TAGS),--tags '$(TAGS)')
+RUN_FLAGS = --env $(ENV) $(if $(CHECK),--check) $(if $(DIFF),--diff) $(if $(LIMIT),--limit '$(LIMIT)') $(if $(TAGS),--tags '$(TAGS)') $(if $(JSON),--json)
 
 .DEFAULT_GOAL := help
 .PHONY: policy review plan demo tunnel-notebook ping help setup typecheck test test-unit synth synth-hcl validate bench diff apply lab-up lab-down demo inventory plan review policy deploy-all tunnel-notebook
@@ -20,7 +21,7 @@ help: ## list the targets (this text)
 	@echo "multitier — make <target> [ENV=$(ENV)]"
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_%-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST) | grep -v '%'
 	@for s in $(SERVICES); do \
-	  printf "  %-18s %s\n" "deploy-$$s" "apply playbooks/$$s.yml to the $$s tier (CHECK=1 DIFF=1 LIMIT= TAGS=)"; \
+	  printf "  %-18s %s\n" "deploy-$$s" "apply playbooks/$$s.yml to the $$s tier (CHECK=1 DIFF=1 LIMIT= TAGS= JSON=1)"; \
 	  printf "  %-18s %s\n" "restart-$$s" "restart the $$s tier's services"; \
 	  printf "  %-18s %s\n" "unlock-$$s" "after a reboot: open the $$s tier's LUKS volumes, mount, start services"; \
 	done

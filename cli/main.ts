@@ -12,7 +12,11 @@ export async function main(argv: string[]): Promise<number> {
     .description("Stand up and run the multi-tier research data service (CDKTF stacks + SSH runner)")
     .showHelpAfterError(false)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      // commander puts its "(Did you mean …?)" on a second line: keep every error to one line
+      outputError: (s, write) => write(s.replace(/\n\(Did you mean (.+)\?\)\s*$/, " (did you mean $1?)\n")),
+    });
   let code: number = EXIT.ok;
   for (const register of commands) register(program, (c) => (code = c));
   try {

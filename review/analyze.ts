@@ -138,7 +138,10 @@ export function attributeChanges(rc: ResourceChange): AttributeChange[] {
     const isUnknown = flag(c.after_unknown, k);
     const b = flag(c.before_sensitive, k) ? SENSITIVE : show(before[k]);
     const a = isUnknown ? UNKNOWN : flag(c.after_sensitive, k) ? SENSITIVE : show(after[k]);
-    if (b === a && !isUnknown) continue;
+    // a sensitive value shows as "(sensitive)" on both sides: compare the values themselves
+    // (the plan JSON carries them) so a changed password still shows as a changed attribute
+    const sensitive = b === SENSITIVE || a === SENSITIVE;
+    if (!isUnknown && (sensitive ? JSON.stringify(before[k]) === JSON.stringify(after[k]) : b === a)) continue;
     if (isUnknown && c.before === null) continue; // a new resource's computed attributes: noise
     out.push({ path: k, before: c.before === null || c.before === undefined ? "—" : b, after: c.after === null || c.after === undefined ? "—" : a });
   }

@@ -14,6 +14,7 @@ import type { Environment } from "../config/environment";
 import { InputError, fieldPath } from "../config/errors";
 import { hostsDir } from "../config/load";
 import { didYouMean } from "../config/validate";
+import { YamlSource, type Path } from "../config/yamlsource";
 import type { HostVars } from "./modules/types";
 
 export interface InventoryHost extends HostVars {
@@ -41,18 +42,21 @@ const volumeOut = z
     encryption: z.string().default("none"),
   })
   .passthrough();
+// addresses end up in configuration files (mongod's bindIp, nginx, db.conf): one address each,
+// nothing else (a "10.0.1.5, 10.0.1.6" would break mongod at its next start)
+const ipv4 = z.string().ip({ version: "v4", message: "expected one IPv4 address" });
 const hostOut = z
   .object({
     tier: z.string(),
-    privateIp: z.string(),
-    ipv6: z.string().nullish(),
+    privateIp: ipv4,
+    ipv6: z.string().ip({ version: "v6", message: "expected one IPv6 address" }).nullish(),
     user: z.string().optional(),
     port: z.number().int().optional(),
     volumes: z.record(volumeOut).default({}),
   })
   .passthrough();
 const inventoryOut = z.object({
-  bastion: z.object({ publicIp: z.string(), privateIp: z.string().nullish(), user: z.string().optional(), port: z.number().int().optional() }).passthrough(),
+  bastion: z.object({ publicIp: ipv4, privateIp: ipv4.nullish(), user: z.string().optional(), port: z.number().int().optional() }).passthrough(),
   hosts: z.record(hostOut),
 });
 
@@ -65,7 +69,7 @@ export function knownHostsFile(envName: string): string {
 }
 
 /** Read and check the outputs file; every problem is one line naming the file. */
-export function readOutputs(file: string): z.output<typeof inventoryOut> {
+export function readOutputs(file: string): { out: z.output<typeof inventoryOut>; errorAt: (p: Path, detail: string, withHint?: boolean) => InputError } {
   const hint = "run `make inventory ENV=<env>` after `cdktf deploy` (or `make lab-up` for the lab)";
   let text: string;
   try {
@@ -78,32 +82,55 @@ export function readOutputs(file: string): z.output<typeof inventoryOut> {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new InputError(file, 0, 0, "", `expected the JSON of \`terraform output -json\`, got invalid JSON (${(e as Error).message}); ${hint}`);
+    // Node says "at position N" (or nothing, when the text just ends): turn it into line:col
+    const msg = (e as Error).message.replace(/ \(line \d+ column \d+\)/, "");
+    const pos = Number(/at position (\d+)/.exec(msg)?.[1] ?? text.length);
+    const before = text.slice(0, pos).split("\n");
+    throw new InputError(file, before.length, before[before.length - 1].length + 1, "", `expected the JSON of \`terraform output -json\`, got invalid JSON (${msg}); ${hint}`);
   }
-  const value = extractInventory(json);
-  if (value === undefined) throw new InputError(file, 0, 0, "inventory", `expected an "inventory" output, got none; ${hint}`);
-  const parsed = inventoryOut.safeParse(value);
+  const found = extractInventory(json);
+  if (found === undefined) throw new InputError(file, 0, 0, "inventory", `expected an "inventory" output, got none; ${hint}`);
+  // JSON is YAML: the same source map as the environment files gives each error its line
+  const source = new YamlSource(file, text);
+  const errorAt = (p: Path, detail: string, withHint = true) => {
+    const [line, col] = source.positionOf([...found.at, ...p]);
+    return new InputError(file, line, col, fieldPath(["inventory", ...p]), withHint ? `${detail}; ${hint}` : detail);
+  };
+  const parsed = inventoryOut.safeParse(found.value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new InputError(file, 0, 0, fieldPath(["inventory", ...issue.path]), `${issue.message.toLowerCase()}; ${hint}`);
+    throw errorAt(issue.path, issue.message.charAt(0).toLowerCase() + issue.message.slice(1));
   }
-  return parsed.data;
+  // two volumes of one host on the same EBS volume or device: the storage steps would format,
+  // mount or encrypt one disk twice
+  for (const [name, h] of Object.entries(parsed.data.hosts)) {
+    const seen = new Map<string, string>();
+    for (const [vol, v] of Object.entries(h.volumes)) {
+      for (const key of [v.volumeId && `volume id ${v.volumeId}`, `device ${v.device}`].filter(Boolean) as string[]) {
+        const other = seen.get(key);
+        if (other) throw errorAt(["hosts", name, "volumes", vol], `volumes ${other} and ${vol} have the same ${key}; expected one disk per volume`);
+        seen.set(key, vol);
+      }
+    }
+  }
+  return { out: parsed.data, errorAt };
 }
 
-function extractInventory(json: unknown): unknown {
+/** The inventory output and where it sits in the file (terraform output -json or cdktf's shape). */
+function extractInventory(json: unknown): { value: unknown; at: Path } | undefined {
   if (!json || typeof json !== "object") return undefined;
   const o = json as Record<string, any>;
-  if (o.inventory) return o.inventory.value !== undefined && o.inventory.type !== undefined ? o.inventory.value : o.inventory;
-  for (const stack of Object.values(o)) if (stack && typeof stack === "object" && (stack as any).inventory) return (stack as any).inventory;
+  if (o.inventory) return o.inventory.value !== undefined && o.inventory.type !== undefined ? { value: o.inventory.value, at: ["inventory", "value"] } : { value: o.inventory, at: ["inventory"] };
+  for (const [stack, v] of Object.entries(o)) if (v && typeof v === "object" && (v as any).inventory) return { value: (v as any).inventory, at: [stack, "inventory"] };
   return undefined;
 }
 
 export function loadInventory(env: Environment, file = outputsFile(env.name)): Inventory {
-  const out = readOutputs(file);
+  const { out, errorAt } = readOutputs(file);
   const hosts: InventoryHost[] = [];
   for (const [name, h] of Object.entries(out.hosts)) {
     const tier = env.tiers[h.tier];
-    if (!tier) throw new InputError(file, 0, 0, `inventory.hosts.${name}.tier`, `tier "${h.tier}" is not in ${env.file}${didYouMean(h.tier, Object.keys(env.tiers))}`);
+    if (!tier) throw errorAt(["hosts", name, "tier"], `tier "${h.tier}" is not in ${env.file}${didYouMean(h.tier, Object.keys(env.tiers))}`, false);
     const volumes: HostVars["volumes"] = {};
     for (const v of tier.volumes) {
       const o = h.volumes[v.name];

@@ -134,12 +134,11 @@ maybe("storage (lab, loop devices)", () => {
   }, 60_000);
 
   test("two volumes resolving to one disk: the host fails before anything is touched", async () => {
-    const outputs = path.join(lab.dir, "lab.outputs.json");
-    const original = fs.readFileSync(outputs, "utf8");
-    const o = JSON.parse(original);
-    const nb = o.inventory.value.hosts.notebook.volumes;
-    nb.log.volumeId = nb.code.volumeId;
-    fs.writeFileSync(outputs, JSON.stringify(o));
+    // the outputs are right (two volume ids; the inventory refuses duplicates up front), but on
+    // the host both ids lead to one disk, as a wrong by-id link would
+    const byId = (name: string) => `/dev/disk/by-id/${lab.host("notebook").volumes.find((v) => v.name === name)!.byId}`;
+    const logTarget = lab.sh("notebook", `readlink ${byId("log")}`).trim();
+    lab.sh("notebook", `ln -sfn "$(readlink ${byId("code")})" ${byId("log")}`);
     try {
       const before = lab.sh("notebook", "blkid -p /dev/loop* 2>/dev/null | sort; cat /etc/fstab 2>/dev/null");
       const r = await lab.cli(["deploy", "storage", "--env", "lab", "--limit", "notebook"]);
@@ -147,7 +146,7 @@ maybe("storage (lab, loop devices)", () => {
       expect(r.stdout).toMatch(/failed\s+filesystem \(code\) — volumes code and log resolve to the same disk \/dev\/loop\d+ \(check their volume ids and devices in the outputs\) — nothing was changed on this host/);
       expect(lab.sh("notebook", "blkid -p /dev/loop* 2>/dev/null | sort; cat /etc/fstab 2>/dev/null")).toBe(before);
     } finally {
-      fs.writeFileSync(outputs, original);
+      lab.sh("notebook", `ln -sfn ${logTarget} ${byId("log")}`);
     }
   }, 60_000);
 });
