@@ -15,7 +15,7 @@ import { labDown, labUp, type LabState } from "../../lab/lab";
 const ROOT = path.join(__dirname, "..", "..");
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const SIZES = (process.env.BENCH_SIZES ?? "1,5,10").split(",").map(Number);
-const FORKS = 10;
+const FORKS = 40; // ≥ the largest lab (40 targets), the same for both tools
 
 interface Sample {
   seconds: number;

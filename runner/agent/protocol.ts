@@ -4,7 +4,7 @@
  * Why an agent: every remote command must keep secrets out of argv (a command line is visible
  * to every user in /proc/<pid>/cmdline), and a host should cost a handful of round trips, not
  * one SSH channel per task. So the runner opens ONE exec channel per host, starts a small
- * Python agent (runner/agent/agent.py, sent over stdin; only `python3 -c <bootstrap>` is in
+ * Python agent (runner/agent/agent.py, sent over stdin; only `python3 -S -c <bootstrap>` is in
  * argv) and then sends batches of operations as JSON lines; each batch is one round trip.
  * Payloads (file contents, passwords for stdin) travel inside the JSON, never on a command line.
  *

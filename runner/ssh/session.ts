@@ -45,6 +45,8 @@ export class SshSession {
   /** TCP connections opened to the bastion (the benchmark checks it stays 1) */
   static bastionConnections = 0;
   private readonly targets = new Map<string, Promise<TargetConnection>>();
+  /** open target connections: all die with the bastion (one listener, not one per target) */
+  private readonly live = new Set<TargetConnection>();
   private closed = false;
   private lostReason: string | undefined;
 
@@ -57,6 +59,7 @@ export class SshSession {
     const conn = bastion.connection!;
     const lost = (why: string) => {
       if (!this.closed) this.lostReason ??= why;
+      for (const tc of this.live) tc.die("the connection to the bastion was lost");
     };
     conn.on("close", () => lost("the connection to the bastion was lost"));
     conn.on("error", (e: Error) => lost(`bastion: ${e.message}`));
@@ -105,7 +108,8 @@ export class SshSession {
     stream.on("close", () => tc.die(`the connection to ${target.name} closed`));
     ssh.connection?.on("close", () => tc.die(`the connection to ${target.name} closed`));
     ssh.connection?.on("error", (e: Error) => tc.die(e.message));
-    this.bastion.connection?.on("close", () => tc.die("the connection to the bastion was lost"));
+    this.live.add(tc);
+    tc.onDeath(() => this.live.delete(tc));
     return tc;
   }
 

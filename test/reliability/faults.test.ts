@@ -45,7 +45,7 @@ function agentsLeft(lab: Lab): string[] {
     nsPids(lab, h)
       .filter((pid) => {
         try {
-          return /^python3\0-c\0import sys,json/.test(fs.readFileSync(`/proc/${pid}/cmdline`, "utf8"));
+          return /^python3\0-S\0-c\0import sys,json/.test(fs.readFileSync(`/proc/${pid}/cmdline`, "utf8"));
         } catch {
           return false; // gone meanwhile
         }

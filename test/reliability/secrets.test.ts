@@ -59,7 +59,7 @@ maybe("secrets never leak (lab)", () => {
 
   test("the watcher saw the run (a real sample of argv)", () => {
     expect(argv.length).toBeGreaterThan(10_000);
-    expect(argv).toContain("python3 -c import sys,json;exec(json.loads(sys.stdin.buffer.readline()))");
+    expect(argv).toContain("python3 -S -c import sys,json;exec(json.loads(sys.stdin.buffer.readline()))");
   });
 
   test("no secret in any process's argv", () => {
