@@ -22,7 +22,17 @@ interface Sample {
   peakMb: number;
   bastionConnections: number;
   roundTripsPerHost?: number;
+  /** user+sys CPU of the controller (the tool's process and its children: forks, ssh clients) */
+  controllerCpu: number;
+  /** CPU the whole machine spent meanwhile: the controller plus every lab host's sshd, sudo, agent or Ansible module */
+  machineCpu: number;
   ok: boolean;
+}
+
+/** busy jiffies of all cores (/proc/stat: everything but idle and iowait) */
+function busyJiffies(): number {
+  const f = fs.readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+  return f.reduce((a, b) => a + b, 0) - f[3] - f[4];
 }
 
 function treeRssKb(root: number): number {
@@ -50,7 +60,9 @@ function treeRssKb(root: number): number {
 
 async function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv, bastionNs: string): Promise<Sample & { stderr: string; stdout: string }> {
   const t0 = process.hrtime.bigint();
-  const child = spawn(cmd, args, { cwd: ROOT, env });
+  const busy0 = busyJiffies();
+  const cpuFile = path.join(os.tmpdir(), `mt-bench-cpu-${process.pid}`);
+  const child = spawn("/usr/bin/time", ["-o", cpuFile, "-f", "%U %S", cmd, ...args], { cwd: ROOT, env });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d) => (stdout += d));
@@ -72,7 +84,10 @@ async function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv, bast
   const code: number = await new Promise((resolve) => child.on("close", (c) => resolve(c ?? 1)));
   clearInterval(sampler);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { seconds, peakMb: peak / 1024, bastionConnections: peers.size, ok: code === 0, stderr, stdout };
+  const machineCpu = (busyJiffies() - busy0) / 100; // USER_HZ
+  const [user, sys] = fs.readFileSync(cpuFile, "utf8").trim().split("\n").pop()!.split(" ").map(Number);
+  fs.rmSync(cpuFile, { force: true });
+  return { seconds, peakMb: peak / 1024, bastionConnections: peers.size, controllerCpu: user + sys, machineCpu, ok: code === 0, stderr, stdout };
 }
 
 function ansibleInventory(s: LabState, dir: string): string {
@@ -157,21 +172,28 @@ async function main(): Promise<void> {
   }
   const fmt = (x: number, d = 2) => x.toFixed(d);
   const lines = [
-    `| targets | tool | first converge (s) | no-op (s) | peak memory (MB) | round trips / host (no-op) | TCP connections to the bastion |`,
-    `|---:|---|---:|---:|---:|---:|---:|`,
+    `| targets | tool | first converge (s) | no-op (s) | peak memory (MB) | round trips / host (no-op) | TCP connections to the bastion | controller CPU, no-op (s) | machine CPU, no-op (s) |`,
+    `|---:|---|---:|---:|---:|---:|---:|---:|---:|`,
   ];
   const ratios: string[] = [];
   for (let i = 0; i < rows.length; i += 2) {
     const [m, a] = [rows[i], rows[i + 1]];
     for (const r of [m, a])
       lines.push(
-        `| ${r.targets} | ${r.tool} | ${fmt(median(r.first.map((x) => x.seconds)))} | ${fmt(median(r.noop.map((x) => x.seconds)))} | ${fmt(Math.max(median(r.first.map((x) => x.peakMb)), median(r.noop.map((x) => x.peakMb))), 0)} | ${r.tool === "multitier" ? fmt(median(r.noop.map((x) => x.roundTripsPerHost!)), 1) : "≈ 12 (one per task)"} | ${median(r.first.map((x) => x.bastionConnections))} |`,
+        `| ${r.targets} | ${r.tool} | ${fmt(median(r.first.map((x) => x.seconds)))} | ${fmt(median(r.noop.map((x) => x.seconds)))} | ${fmt(Math.max(median(r.first.map((x) => x.peakMb)), median(r.noop.map((x) => x.peakMb))), 0)} | ${r.tool === "multitier" ? fmt(median(r.noop.map((x) => x.roundTripsPerHost!)), 1) : "≈ 12 (one per task)"} | ${median(r.first.map((x) => x.bastionConnections))} | ${fmt(median(r.noop.map((x) => x.controllerCpu)))} | ${fmt(median(r.noop.map((x) => x.machineCpu)))} |`,
       );
     ratios.push(`| ${m.targets} | ${fmt(median(a.first.map((x) => x.seconds)) / median(m.first.map((x) => x.seconds)), 1)}x | ${fmt(median(a.noop.map((x) => x.seconds)) / median(m.noop.map((x) => x.seconds)), 1)}x |`);
   }
   const m4 = rows.find((r) => r.tool === "multitier" && r.targets === 4);
   const m40 = rows.find((r) => r.tool === "multitier" && r.targets === 40);
-  const scaling = m4 && m40 ? `40 targets take ${fmt(median(m40.first.map((x) => x.seconds)) / median(m4.first.map((x) => x.seconds)), 1)}x the first-converge time of 4 (goal ≤ 2x), ${fmt(median(m40.noop.map((x) => x.seconds)) / median(m4.noop.map((x) => x.seconds)), 1)}x for no-op runs.` : "";
+  const ratio = (a: Row, b: Row, f: (s: Sample) => number, phase: "first" | "noop" = "noop") => fmt(median(a[phase].map(f)) / median(b[phase].map(f)), 1);
+  const scaling =
+    m4 && m40
+      ? [
+          `Scaling (multitier): 40 targets take ${ratio(m40, m4, (x) => x.seconds, "first")}x the first-converge time of 4 (goal ≤ 2x), ${ratio(m40, m4, (x) => x.seconds)}x for no-op runs.`,
+          `The controller's own CPU grows ${ratio(m40, m4, (x) => x.controllerCpu)}x from 4 to 40 targets (no-op); the machine's grows ${ratio(m40, m4, (x) => x.machineCpu)}x, because in the lab the 40 targets' sshd, sudo and Python agent run on the same ${os.cpus().length} cores as the controller (on AWS each target brings its own CPU).`,
+        ].join("\n\n")
+      : "";
   const table = [
     ...lines,
     "",
