@@ -117,10 +117,11 @@ export class AgentClient {
 
 /**
  * Run the agent as a local child process (tests of modules in a temp directory, and the
- * `local` connection). Same protocol, no SSH.
+ * `local` connection). Same protocol, no SSH. `command` replaces the usual start command
+ * (tests wrap it, e.g. in a chroot or as another user); it must end by exec'ing the agent.
  */
-export function localChannel(become = false): AgentChannel {
-  const child = spawn("/bin/sh", ["-c", agentCommand(become)], { stdio: ["pipe", "pipe", "pipe"] });
+export function localChannel(become = false, command = agentCommand(become)): AgentChannel {
+  const child = spawn("/bin/sh", ["-c", command], { stdio: ["pipe", "pipe", "pipe"] });
   let closed = false;
   const callbacks: ((r: string) => void)[] = [];
   const fire = (reason: string) => {

@@ -7,12 +7,11 @@
  * verify — and then probes and plans AGAIN, so every test also sees whether the module is
  * idempotent (`second.status` must be "ok" after a change).
  */
-import { spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AgentClient, agentCommand, localChannel, type AgentChannel } from "../../runner/agent/client";
+import { AgentClient, agentCommand, localChannel } from "../../runner/agent/client";
 import type { Op, OpResult } from "../../runner/agent/protocol";
 import { secretOnCommandLine } from "../../runner/executor";
 import { Masker } from "../../runner/secrets/mask";
@@ -65,7 +64,7 @@ export async function startHost(opts: { wrap?: (command: string) => string; pref
   fs.mkdirSync(templates);
   const savedTemplates = process.env.MULTITIER_TEMPLATES_DIR;
   process.env.MULTITIER_TEMPLATES_DIR = templates;
-  const channel = opts.wrap ? commandChannel(opts.wrap(agentCommand(false))) : localChannel();
+  const channel = opts.wrap ? localChannel(false, opts.wrap(agentCommand(false))) : localChannel();
   const agent = await AgentClient.start("local", channel);
   const secrets = new Masker();
 
@@ -149,31 +148,6 @@ function defaultVerify(ops: Op[], results: OpResult[]): string | undefined {
     if (ops[i].op === "sh" && "rc" in r && r.rc !== 0) return `command failed (rc ${r.rc}): ${(r.stderr || r.stdout).trim()}`;
   }
   return undefined;
-}
-
-/** The agent under any command line that ends by exec'ing it (like localChannel). */
-function commandChannel(command: string): AgentChannel {
-  const child = spawn("/bin/sh", ["-c", command], { stdio: ["pipe", "pipe", "pipe"] });
-  const callbacks: ((r: string) => void)[] = [];
-  let closed = false;
-  const fire = (reason: string) => {
-    if (closed) return;
-    closed = true;
-    callbacks.forEach((cb) => cb(reason));
-  };
-  child.on("exit", (code, signal) => fire(signal ? `agent killed by ${signal}` : `agent exited with ${code}`));
-  child.on("error", (e) => fire(e.message));
-  child.stdin.on("error", () => undefined);
-  return {
-    stdin: child.stdin,
-    stdout: child.stdout,
-    stderr: child.stderr,
-    onClose: (cb) => callbacks.push(cb),
-    close: () => {
-      child.stdin.end();
-      setTimeout(() => child.kill("SIGTERM"), 2000).unref();
-    },
-  };
 }
 
 /**
