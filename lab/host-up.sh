@@ -100,6 +100,9 @@ AllowTcpForwarding yes
 AllowAgentForwarding no
 X11Forwarding no
 ClientAliveInterval 15
+# Ansible with many forks opens one TCP connection per target through the bastion at once:
+# sshd's default (10:30:100) starts dropping unauthenticated connections beyond 10
+MaxStartups 100:30:200
 LogLevel INFO
 Subsystem sftp internal-sftp
 CONF

@@ -176,8 +176,22 @@ function checkArgs(src: YamlSource, p: (string | number)[], module: Module, raw:
     return typeof v === "string" && v.includes("{{");
   };
   const issue = r.error.issues.find((i) => !templated(i.path));
+  if (issue?.code === "unrecognized_keys") {
+    // zod says "Unrecognized key(s) in object: 'x'": name the key where it stands, and what fits
+    const key = issue.keys[0];
+    const allowed = issue.path.length === 0 ? argumentNames(module.args) : [];
+    const hint = didYouMean(key, allowed) || (allowed.length ? `; expected one of ${allowed.join(", ")}` : "");
+    throw src.error([...p, ...issue.path, key], `unknown argument of ${module.name}${hint}`, true);
+  }
   if (issue) throw src.error([...p, ...issue.path], issue.message);
   return (raw ?? {}) as Record<string, unknown>;
+}
+
+/** The argument names a module's schema accepts (through its refinements and defaults). */
+function argumentNames(schema: z.ZodTypeAny): string[] {
+  let s: any = schema;
+  while (s && !(s instanceof z.ZodObject)) s = s._def?.schema ?? s._def?.innerType;
+  return s ? Object.keys(s.shape) : [];
 }
 
 function parseTask(src: YamlSource, raw: unknown, p: (string | number)[]): Task {
