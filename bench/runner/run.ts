@@ -29,6 +29,21 @@ interface Sample {
   ok: boolean;
 }
 
+/**
+ * Wait until the machine is quiet (under 10% busy over half a second, at most 15 s): the
+ * kernel tears namespaces down asynchronously after the previous lab, and that work would
+ * otherwise land on whichever tool runs next.
+ */
+async function settle(): Promise<void> {
+  const end = Date.now() + 15_000;
+  while (Date.now() < end) {
+    const total = () => fs.readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number).reduce((a, b) => a + b, 0);
+    const [b0, t0] = [busyJiffies(), total()];
+    await new Promise((r) => setTimeout(r, 500));
+    if ((busyJiffies() - b0) / Math.max(1, total() - t0) < 0.1) return;
+  }
+}
+
 /** busy jiffies of all cores (/proc/stat: everything but idle and iowait) */
 function busyJiffies(): number {
   const f = fs.readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
@@ -128,6 +143,7 @@ async function runTool(tool: "multitier" | "ansible", hostsPerTier: number): Pro
     }
     const out: Sample[] = [];
     for (const phase of ["first", "noop"]) {
+      await settle();
       const m = await measure(cmd, args, env, ns);
       if (!m.ok) throw new Error(`${tool} ${phase} run failed:\n${(m.stdout + m.stderr).slice(-2000)}`);
       if (tool === "multitier") {
