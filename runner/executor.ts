@@ -432,7 +432,7 @@ function defaultVerify(ops: Op[], results: OpResult[]): string | undefined {
 /** A secret may travel in stdin or file content, never in a script, path or environment. */
 export function secretOnCommandLine(ops: Op[], secrets: SecretFilter): string | undefined {
   for (const op of ops) {
-    const visible = op.op === "sh" ? [op.script, op.cwd ?? "", ...Object.values(op.env ?? {})] : op.op === "write" ? [op.path, op.validate ?? ""] : op.op === "stat" ? [op.path] : [];
+    const visible = op.op === "sh" ? [op.script, op.cwd ?? "", ...Object.values(op.env ?? {})] : op.op === "write" ? [op.path, op.validate ?? ""] : op.op === "stat" ? [op.path] : op.op === "path" ? [op.path, op.src ?? ""] : [];
     if (visible.some((v) => secrets.isSecret(v))) return "refusing to send a secret value on a command line (it must go through stdin or a file)";
   }
   return undefined;

@@ -56,12 +56,32 @@ export interface WriteOp {
   parents?: boolean;
 }
 
+/**
+ * Make a path what it should be, in the agent's own process (no mkdir, touch, ln, rm, chown or
+ * chmod process per task): `directory` (mkdir -p), `touch` (an empty file when missing),
+ * `link` (a symlink to `src`, an old link replaced atomically), `absent` (removed; a directory
+ * with everything below) or `attrs` (only owner/group/mode). Then owner/group/mode, and with
+ * `recurse` the same on everything below (symlinks: owner/group of the link, never a mode).
+ * Errors: "no such user: x", "no such group: x", or the system's (PermissionError: …).
+ */
+export interface PathOp {
+  op: "path";
+  path: string;
+  state: "directory" | "touch" | "link" | "absent" | "attrs";
+  src?: string;
+  owner?: string;
+  group?: string;
+  /** octal, "0750" */
+  mode?: string;
+  recurse?: boolean;
+}
+
 /** Everything the modules need to know about a host, gathered in the agent's first reply. */
 export interface FactsOp {
   op: "facts";
 }
 
-export type Op = StatOp | ShOp | WriteOp | FactsOp;
+export type Op = StatOp | ShOp | WriteOp | PathOp | FactsOp;
 
 export interface StatResult {
   exists: boolean;

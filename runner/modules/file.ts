@@ -21,10 +21,12 @@
  *     file: { path: /etc/nginx/sites-enabled/emission, state: link, src: /etc/nginx/sites-available/emission }
  *
  * Probe: one lstat (plus, with recurse, one `find` listing what below differs). Apply: one
- * sh op (mkdir/touch/ln/rm, chown, chmod) with every path single-quoted.
+ * agent `path` op, done in the agent's process: no mkdir, chown or chmod process per task
+ * (with many hosts those processes were most of a first converge's cost), and no shell to
+ * quote a path for.
  */
 import { z } from "zod";
-import type { StatResult } from "../agent/protocol";
+import type { PathOp, StatResult } from "../agent/protocol";
 import { modeArg } from "./files";
 import { absPath, asSh, asStat, masked, normMode, sameMode } from "./results";
 import { shq, type Module, type Plan } from "./types";
@@ -56,23 +58,16 @@ function recurseProbe(a: Args): string {
   return `[ -d ${shq(a.path)} ] || exit 0; find ${shq(a.path)} -mindepth 1 \\( ${tests.join(" -o ")} \\) -print 2>&1 | head -n 3`;
 }
 
-function attrScript(a: Args, st: StatResult | undefined, below: string[]): { script: string; changes: string[] } {
-  const cmds: string[] = [];
+/** What differs in owner/group/mode (the words for the message) and whether to recurse. */
+function attrChanges(a: Args, st: StatResult | undefined, below: string[]): { needed: boolean; recurse: boolean; changes: string[] } {
   const changes: string[] = [];
-  const r = a.recurse && (below.length > 0 || !st) ? "-R " : "";
-  const owner = a.owner && (!st || st.owner !== a.owner || r) ? a.owner : undefined;
-  const group = a.group && (!st || st.group !== a.group || r) ? a.group : undefined;
-  if (owner || group) {
-    cmds.push(`chown ${r}${shq(`${owner ?? ""}${group ? `:${group}` : ""}`)} ${shq(a.path)}`);
-    if (owner && (!st || st.owner !== owner)) changes.push(`owner → ${owner}`);
-    if (group && (!st || st.group !== group)) changes.push(`group → ${group}`);
-  }
-  if (a.mode && (!st || !sameMode(st.mode, a.mode) || r)) {
-    cmds.push(`chmod ${r}${normMode(a.mode)} ${shq(a.path)}`);
-    if (st && !sameMode(st.mode, a.mode)) changes.push(`mode ${st.mode} → ${normMode(a.mode)}`);
-  }
-  if (r && st) changes.push(`below: ${below.join(", ")}${below.length >= 3 ? " …" : ""}`);
-  return { script: cmds.join(" && "), changes };
+  const recurse = a.recurse && (below.length > 0 || !st);
+  if (a.owner && (!st || st.owner !== a.owner)) changes.push(`owner → ${a.owner}`);
+  if (a.group && (!st || st.group !== a.group)) changes.push(`group → ${a.group}`);
+  if (a.mode && st && !sameMode(st.mode, a.mode)) changes.push(`mode ${st.mode} → ${normMode(a.mode)}`);
+  const modeNeeded = a.mode !== undefined && (!st || !sameMode(st.mode, a.mode));
+  if (recurse && st) changes.push(`below: ${below.join(", ")}${below.length >= 3 ? " …" : ""}`);
+  return { needed: changes.length > 0 || modeNeeded || (recurse && !!(a.owner || a.group || a.mode)), recurse, changes };
 }
 
 function planFile(a: Args, results: Parameters<Module["plan"]>[1]): Plan {
@@ -80,30 +75,28 @@ function planFile(a: Args, results: Parameters<Module["plan"]>[1]): Plan {
   const below = a.recurse ? asSh(results[1], `find ${a.path}`).stdout.split("\n").filter(Boolean) : [];
   const findError = below.find((l) => l.startsWith("find:"));
   if (findError) return { status: "failed", msg: findError };
-  const p = shq(a.path);
-  const change = (msg: string, script: string): Plan => ({ status: "changed", msg, apply: [{ op: "sh", script }] });
+  const attrs = { owner: a.owner, group: a.group, mode: normMode(a.mode) };
+  const change = (msg: string, op: PathOp): Plan => ({ status: "changed", msg, apply: [op] });
   switch (a.state) {
     case "absent":
-      return st.exists ? change(`remove ${a.path}${st.type === "dir" ? " (directory, recursively)" : ""}`, `rm -rf -- ${p}`) : { status: "ok", msg: "nothing to do (absent)" };
+      return st.exists ? change(`remove ${a.path}${st.type === "dir" ? " (directory, recursively)" : ""}`, { op: "path", path: a.path, state: "absent" }) : { status: "ok", msg: "nothing to do (absent)" };
     case "link":
       if (st.exists && st.type === "link" && st.target === a.src) return { status: "ok", msg: "nothing to do" };
       if (st.exists && st.type !== "link") return { status: "failed", msg: `${a.path} exists and is a ${st.type}; remove it first (state: absent)` };
-      return change(st.exists ? `link ${a.path}: ${st.target} → ${a.src}` : `link ${a.path} → ${a.src}`, `ln -sfn -- ${shq(a.src!)} ${p}`);
+      return change(st.exists ? `link ${a.path}: ${st.target} → ${a.src}` : `link ${a.path} → ${a.src}`, { op: "path", path: a.path, state: "link", src: a.src });
     case "directory": {
       if (st.exists && st.type !== "dir") return { status: "failed", msg: `${a.path} exists and is a ${st.type}, not a directory` };
-      const attrs = attrScript(a, st.exists ? st : undefined, below);
-      if (st.exists && !attrs.script) return { status: "ok", msg: "nothing to do" };
-      const script = [st.exists ? "" : `mkdir -p -- ${p}`, attrs.script].filter(Boolean).join(" && ");
-      return change(st.exists ? `${a.path}: ${attrs.changes.join(", ")}` : `create directory ${a.path}`, script);
+      const d = attrChanges(a, st.exists ? st : undefined, below);
+      if (st.exists && !d.needed) return { status: "ok", msg: "nothing to do" };
+      return change(st.exists ? `${a.path}: ${d.changes.join(", ")}` : `create directory ${a.path}`, { op: "path", path: a.path, state: st.exists ? "attrs" : "directory", ...attrs, recurse: d.recurse });
     }
     case "touch":
     case "file": {
       if (st.exists && st.type !== "file") return { status: "failed", msg: `${a.path} exists and is a ${st.type}, not a file` };
       if (!st.exists && a.state === "file") return { status: "failed", msg: `${a.path} does not exist (use state: touch to create it)` };
-      const attrs = attrScript(a, st.exists ? st : undefined, []);
-      if (st.exists && !attrs.script) return { status: "ok", msg: "nothing to do" };
-      const script = [st.exists ? "" : `touch -- ${p}`, attrs.script].filter(Boolean).join(" && ");
-      return change(st.exists ? `${a.path}: ${attrs.changes.join(", ")}` : `create ${a.path}`, script);
+      const d = attrChanges(a, st.exists ? st : undefined, []);
+      if (st.exists && !d.needed) return { status: "ok", msg: "nothing to do" };
+      return change(st.exists ? `${a.path}: ${d.changes.join(", ")}` : `create ${a.path}`, { op: "path", path: a.path, state: st.exists ? "attrs" : "touch", ...attrs });
     }
   }
 }

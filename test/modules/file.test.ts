@@ -28,9 +28,9 @@ describe("file", () => {
     expect(fs.statSync(d).isDirectory()).toBe(true);
     expect(mode(d)).toBe(0o750);
     expect(r.second).toMatchObject({ status: "ok", msg: "nothing to do" });
-    // probe = one lstat; apply = one sh op
+    // probe = one lstat; apply = one agent op, done without starting a process on the host
     expect(r.probe).toEqual([{ op: "stat", path: d }]);
-    expect(r.plan.apply!.map((op) => op.op)).toEqual(["sh"]);
+    expect(r.plan.apply).toEqual([{ op: "path", path: d, state: "directory", mode: "0750", recurse: false }]);
   });
 
   test("directory: a different mode is fixed, and says from what to what", async () => {
@@ -135,6 +135,16 @@ describe("file", () => {
     fs.chownSync(path.join(top, "a"), 0, 0);
     const flat = await host.run(file, { ...args, recurse: false });
     expect(flat.plan.status).toBe("ok");
+  });
+
+  test("an unknown owner or group fails in the host's words, before anything is created", async () => {
+    const d = path.join(host.dir, "owned-by-nobody-known");
+    const r = await host.run(file, { path: d, state: "directory", owner: "no-such-user-mt" });
+    expect(r.problem).toBe("no such user: no-such-user-mt");
+    expect(fs.existsSync(d)).toBe(false);
+    const g = await host.run(file, { path: d, state: "touch", group: "no-such-group-mt" });
+    expect(g.problem).toBe("no such group: no-such-group-mt");
+    expect(fs.existsSync(d)).toBe(false);
   });
 
   test("absent removes a tree, then nothing to do", async () => {
