@@ -154,12 +154,28 @@ export class Executor {
       this.taskEvent(host, service, play, play.tasks[0], false, "failed", oneLine(e), undefined, Date.now());
       return this.fail(s);
     }
+    selected = selected.map((task) => (task.name.includes("{{") ? { ...task, name: renderName(task.name, this.context(play, task, host, agent, s).vars) } : task));
+    const notified = await this.runSequence(service, play, selected, false, host, agent, s);
+    if (s.failed || s.unreachable || this.interrupted) return;
+    // handlers: once each, in the order the play lists them, batched like tasks
+    await this.runSequence(service, play, play.handlers.filter((h) => notified.has(h.name)), true, host, agent, s);
+  }
+
+  /**
+   * Run `items` — a play's tasks, or its notified handlers — on one host. `when` and arguments
+   * are decided locally; the probes of all items go in one round trip; each change is applied
+   * together with a fresh probe of the next item (an earlier change may alter what it looks
+   * at). Stops at the first failure (s.failed). Returns the handler names that changed items
+   * notified (in --check too: a would-be change notifies).
+   */
+  private async runSequence(service: string, play: Play, items: Task[], handler: boolean, host: InventoryHost, agent: AgentClient, s: HostState): Promise<Set<string>> {
+    const notified = new Set<string>();
+    if (!items.length) return notified;
     const ctxs: (TaskContext | undefined)[] = [];
     const args: (unknown | undefined)[] = [];
     const pre: ({ status: Status; msg: string } | undefined)[] = [];
     // decide locally what needs no round trip at all: `when`, argument templates
-    selected = selected.map((task) => (task.name.includes("{{") ? { ...task, name: renderName(task.name, this.context(play, task, host, agent, s).vars) } : task));
-    for (const task of selected) {
+    for (const task of items) {
       const ctx = this.context(play, task, host, agent, s);
       ctxs.push(ctx);
       try {
@@ -177,45 +193,45 @@ export class Executor {
         args.push(undefined);
       }
     }
-    const probeOps = (i: number): Op[] => (pre[i] ? [] : safeProbe(selected[i], args[i], ctxs[i]!));
-    // a task that already failed stops the host there: probe nothing after it
+    const probeOps = (i: number): Op[] => (pre[i] ? [] : safeProbe(items[i], args[i], ctxs[i]!));
+    // an item that already failed stops the host there: probe nothing after it
     const firstFailed = pre.findIndex((p) => p?.status === "failed");
-    const upTo = firstFailed < 0 ? selected.length : firstFailed;
+    const upTo = firstFailed < 0 ? items.length : firstFailed;
     let probes: Map<number, OpResult[]>;
     try {
-      probes = await this.batchProbes(agent, selected.map((_, i) => i).filter((i) => i < upTo), probeOps);
+      probes = await this.batchProbes(agent, items.map((_, i) => i).filter((i) => i < upTo), probeOps);
     } catch (e) {
       if (!(e instanceof AgentLostError)) throw e;
-      return this.lostDuring(host, service, play, selected[0], e, Date.now());
+      this.lostDuring(host, service, play, items[0], e, Date.now(), handler);
+      return notified;
     }
-    const notified = new Set<string>();
-    for (let i = 0; i < selected.length; i++) {
-      if (this.interrupted) return;
-      const task = selected[i];
+    for (let i = 0; i < items.length; i++) {
+      if (this.interrupted) return notified;
+      const task = items[i];
       const t0 = Date.now();
-      const done = (status: Status, msg: string, diff?: string) => this.taskEvent(host, service, play, task, false, status, msg, diff, t0);
+      const done = (status: Status, msg: string, diff?: string) => this.taskEvent(host, service, play, task, handler, status, msg, diff, t0);
+      const failed = (msg: string, diff?: string) => (done("failed", msg, diff), this.fail(s), notified);
       if (pre[i]) {
+        if (pre[i]!.status === "failed") return failed(pre[i]!.msg);
         done(pre[i]!.status, pre[i]!.msg);
-        if (pre[i]!.status === "failed") return this.fail(s);
         continue;
       }
       const ctx = ctxs[i]!;
       let seen = probes.get(i);
       if (!seen) {
-        // an earlier change may have altered what this task looks at: probe it afresh
+        // an earlier change may have altered what this item looks at: probe it afresh
         try {
-          seen = await agent.call(probeOps(i));
+          seen = await callUnlessEmpty(agent, probeOps(i));
         } catch (e) {
-          if (e instanceof AgentLostError) return this.lostDuring(host, service, play, task, e, t0);
-          done("failed", oneLine(e));
-          return this.fail(s);
+          if (e instanceof AgentLostError) return this.lostDuring(host, service, play, task, e, t0, handler), notified;
+          return failed(oneLine(e));
         }
       }
       const plan = safePlan(task, args[i], seen, ctx);
       const diff = this.opts.diff && plan.diff ? plan.diff : undefined;
       if (plan.status !== "changed") {
+        if (plan.status === "failed") return failed(plan.msg, diff);
         done(plan.status, plan.msg, diff);
-        if (plan.status === "failed") return this.fail(s);
         continue;
       }
       if (ctx.check) {
@@ -224,68 +240,26 @@ export class Executor {
         continue;
       }
       const guard = secretOnCommandLine(plan.apply ?? [], this.secrets);
-      if (guard) {
-        done("failed", guard);
-        return this.fail(s);
-      }
-      // apply, and in the same round trip probe the next task (every later one is now stale)
-      const next = selected.findIndex((_, j) => j > i && !pre[j]);
+      if (guard) return failed(guard);
+      // apply, and in the same round trip probe the next item (every later one is now stale)
+      const next = items.findIndex((_, j) => j > i && !pre[j]);
       const applyOps = plan.apply ?? [];
       const nextOps = next >= 0 ? probeOps(next) : [];
       let results: OpResult[];
       try {
         results = await agent.call([...applyOps, ...nextOps]);
       } catch (e) {
-        if (e instanceof AgentLostError) return this.lostDuring(host, service, play, task, e, t0);
-        done("failed", oneLine(e));
-        return this.fail(s);
+        if (e instanceof AgentLostError) return this.lostDuring(host, service, play, task, e, t0, handler), notified;
+        return failed(oneLine(e));
       }
       probes = new Map(next >= 0 ? [[next, results.slice(applyOps.length)]] : []);
       const applied = results.slice(0, applyOps.length);
       const problem = plan.verify ? plan.verify(applied) : defaultVerify(applyOps, applied);
-      if (problem) {
-        done("failed", ctx.mask(problem), diff);
-        return this.fail(s);
-      }
+      if (problem) return failed(ctx.mask(problem), diff);
       done("changed", plan.msg, diff);
       task.notify.forEach((n) => notified.add(n));
     }
-    for (const handler of play.handlers) {
-      if (!notified.has(handler.name) || this.interrupted) continue;
-      await this.runHandler(service, play, handler, host, agent, s);
-      if (s.failed) return;
-    }
-  }
-
-  private async runHandler(service: string, play: Play, handler: Task, host: InventoryHost, agent: AgentClient, s: HostState): Promise<void> {
-    const t0 = Date.now();
-    const ctx = this.context(play, handler, host, agent, s);
-    const done = (status: Status, msg: string) => this.taskEvent(host, service, play, handler, true, status, msg, undefined, t0);
-    try {
-      if (handler.when !== undefined && !jexl.evalSync(handler.when, ctx.vars)) return done("skipped", `when: ${handler.when}`);
-      const a = this.renderArgs(handler, ctx);
-      const probe = await agent.call(safeProbe(handler, a, ctx));
-      const plan = safePlan(handler, a, probe, ctx);
-      if (plan.status !== "changed" || ctx.check) {
-        done(plan.status === "changed" ? "changed" : plan.status, ctx.check && plan.status === "changed" ? `(check) ${plan.msg}` : plan.msg);
-        if (plan.status === "failed") this.fail(s);
-        return;
-      }
-      const guard = secretOnCommandLine(plan.apply ?? [], this.secrets);
-      if (guard) throw new Error(guard);
-      const results = await agent.call(plan.apply ?? []);
-      const problem = plan.verify ? plan.verify(results) : defaultVerify(plan.apply ?? [], results);
-      if (problem) {
-        done("failed", ctx.mask(problem));
-        this.fail(s);
-        return;
-      }
-      done("changed", plan.msg);
-    } catch (e) {
-      if (e instanceof AgentLostError) return this.lostDuring(host, service, play, handler, e, t0);
-      done("failed", oneLine(e));
-      this.fail(s);
-    }
+    return notified;
   }
 
   private fail(s: HostState): void {
@@ -297,11 +271,11 @@ export class Executor {
    * is unreachable from here on, as Ansible reports it; what was in flight is either done or
    * not (file writes are atomic), and the next run picks up from the host's real state.
    */
-  private lostDuring(host: InventoryHost, service: string, play: Play, task: Task | undefined, e: unknown, t0: number): void {
+  private lostDuring(host: InventoryHost, service: string, play: Play, task: Task | undefined, e: unknown, t0: number, handler = false): void {
     const s = this.hostState(host);
     s.unreachable = true;
-    const msg = `connection lost during task "${task?.name ?? "?"}" (${service}: ${play.name}): ${oneLine(e).replace(/^\S+: /, "")}`;
-    if (task) this.taskEvent(host, service, play, task, false, "unreachable", this.secrets.mask(msg), undefined, t0);
+    const msg = `connection lost during ${handler ? "handler" : "task"} "${task?.name ?? "?"}" (${service}: ${play.name}): ${oneLine(e).replace(/^\S+: /, "")}`;
+    if (task) this.taskEvent(host, service, play, task, handler, "unreachable", this.secrets.mask(msg), undefined, t0);
     else {
       this.count(host.name, "unreachable");
       this.reporter.emit({ event: "unreachable", host: host.name, msg: this.secrets.mask(msg) });
@@ -379,9 +353,13 @@ export class Executor {
 
   private async batchProbes(agent: AgentClient, idx: number[], opsOf: (i: number) => Op[]): Promise<Map<number, OpResult[]>> {
     const ops = idx.map(opsOf);
-    const results = await agent.call(ops.flat());
-    return splitResults(idx, ops, results);
+    return splitResults(idx, ops, await callUnlessEmpty(agent, ops.flat()));
   }
+}
+
+/** Nothing to ask (items without probes, e.g. a handler that always runs): no round trip. */
+function callUnlessEmpty(agent: AgentClient, ops: Op[]): Promise<OpResult[]> {
+  return ops.length ? agent.call(ops) : Promise.resolve([]);
 }
 
 /** Task names may use variables; a name that does not render is shown as written. */

@@ -123,6 +123,31 @@ test("second run: 0 changed, handler not run, two round trips per host", async (
   expect(executor!.roundTrips()).toEqual({ "app-1": 2, "app-2": 2 });
 });
 
+test("handlers: run in the play's order, once each, batched (no round trip to probe what has no probe)", async () => {
+  env.writePlaybook(
+    "handlers2",
+    `- name: two handlers
+  hosts: app
+  become: false
+  tasks:
+    - name: marker
+      test_note: { path: "${env.work}/{{host.name}}/h2.txt", content: "x" }
+      notify: [second, first]
+  handlers:
+    - name: first
+      test_append: { path: "${env.work}/{{host.name}}/h2.log", line: first }
+    - name: second
+      test_append: { path: "${env.work}/{{host.name}}/h2.log", line: second }
+`,
+  );
+  const { code, executor } = await deploy({ services: ["handlers2"] });
+  expect(code).toBe(0);
+  expect(fs.readFileSync(path.join(env.work, "app-1", "h2.log"), "utf8")).toBe("first\nsecond\n");
+  // facts, the task's probe, its apply, then one round trip per handler's apply: handlers
+  // are not probed one by one (one at a time, a handler cost a probe and an apply round trip)
+  expect(executor!.roundTrips()).toEqual({ "app-1": 5, "app-2": 5 });
+});
+
 test("a failing host stops only itself; exit code 2", async () => {
   fs.rmSync(path.join(env.work, "app-1", "a.txt"));
   fs.mkdirSync(path.join(env.work, "app-1", "a.txt"));
