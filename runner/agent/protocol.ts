@@ -76,12 +76,31 @@ export interface PathOp {
   recurse?: boolean;
 }
 
+/**
+ * A user's account as `getent passwd` and `id -nG` show it (NSS included), read in the agent's
+ * own process. Result: AccountResult.
+ */
+export interface AccountOp {
+  op: "account";
+  name: string;
+}
+
+/**
+ * A user's crontab as `crontab -l -u <user>` lists it. On Debian/Ubuntu read from the spool
+ * (no crontab process); elsewhere, or for an unusual file, from `crontab -l` itself.
+ * Result: CrontabResult. Errors: "no such user: x", "no crontab command: …".
+ */
+export interface CrontabOp {
+  op: "crontab";
+  user: string;
+}
+
 /** Everything the modules need to know about a host, gathered in the agent's first reply. */
 export interface FactsOp {
   op: "facts";
 }
 
-export type Op = StatOp | ShOp | WriteOp | PathOp | FactsOp;
+export type Op = StatOp | ShOp | WriteOp | PathOp | AccountOp | CrontabOp | FactsOp;
 
 export interface StatResult {
   exists: boolean;
@@ -104,6 +123,22 @@ export interface ShResult {
   rc: number;
   stdout: string;
   stderr: string;
+}
+
+export interface AccountResult {
+  exists: boolean;
+  uid?: number;
+  gid?: number;
+  home?: string;
+  shell?: string;
+  /** names, the primary group first (unknown gids as numbers) */
+  groups?: string[];
+}
+
+export interface CrontabResult {
+  /** false: "no crontab for <user>" */
+  exists: boolean;
+  content: string;
 }
 
 export interface WriteResult {
@@ -134,7 +169,7 @@ export interface Facts {
 
 /** One result per op, in order; `error` set when the op itself could not run. */
 export type OpResult =
-  | ({ ok: true } & (StatResult | ShResult | WriteResult | Facts))
+  | ({ ok: true } & (StatResult | ShResult | WriteResult | AccountResult | CrontabResult | Facts))
   | { ok: false; error: string };
 
 export interface Request {

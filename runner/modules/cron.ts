@@ -18,14 +18,14 @@
  *         - { name: intake, schedule: "*\/10 * * * *", job: "cd /code/e-mission-server && ./e-mission-py.bash bin/intake_multiprocess.py 3 >> /log/intake.log 2>&1" }
  *         - { name: pipeline reset, schedule: "@daily", job: "/code/reset.sh" }
  *
- * Probe: `crontab -l -u <user>` (no crontab = empty). The new crontab is computed here and,
- * when it differs, installed by ONE sh op `crontab -u <user> -` with the text on stdin (a
+ * Probe: the agent's crontab op (what `crontab -l -u <user>` lists; no crontab = empty). The
+ * new crontab is computed here and, when it differs, installed by ONE sh op `crontab -u <user> -` with the text on stdin (a
  * job may hold a secret; it never appears on a command line). --diff shows the crontab diff.
  */
 import { CronExpressionParser } from "cron-parser";
 import { createTwoFilesPatch } from "diff";
 import { z } from "zod";
-import { asSh, masked, userName } from "./results";
+import { asCrontab, masked, userName } from "./results";
 import { b64, shq, type Module, type Plan, type TaskContext } from "./types";
 
 const NICKNAMES = ["@reboot", "@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
@@ -90,10 +90,7 @@ export function withBlock(current: string, a: Pick<Args, "name" | "jobs" | "stat
 }
 
 function planCron(a: Args, r: Parameters<Module["plan"]>[1][number], ctx: TaskContext): Plan {
-  const listed = asSh(r, `crontab -l -u ${a.user}`);
-  if (listed.rc !== 0 && !/no crontab for/i.test(listed.stderr))
-    return { status: "failed", msg: `crontab -l -u ${a.user}: ${(listed.stderr || listed.stdout).trim().split("\n")[0] || `exit ${listed.rc}`}` };
-  const current = listed.rc === 0 ? listed.stdout : "";
+  const current = asCrontab(r, `crontab of ${a.user}`).content;
   const next = withBlock(current, a);
   if (next === current) return { status: "ok", msg: "nothing to do" };
   const what = a.state === "present" ? `${a.jobs.length} job(s) in block ${a.name}` : `remove block ${a.name}`;
@@ -109,6 +106,6 @@ export const cron: Module<Args> = {
   name: "cron",
   doc: "a named block of jobs in a user's crontab (schedules validated), via crontab -u <user> -",
   args,
-  probe: (a) => [{ op: "sh", script: `crontab -l -u ${shq(a.user)}` }],
+  probe: (a) => [{ op: "crontab", user: a.user }],
   plan: (a, [r], ctx) => masked(planCron(a, r, ctx), ctx),
 };

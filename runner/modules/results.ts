@@ -4,20 +4,20 @@
  * (secrets masked in the message and the diff).
  */
 import { z } from "zod";
-import type { OpResult, ShResult, StatResult } from "../agent/protocol";
+import type { AccountResult, CrontabResult, OpResult, ShResult, StatResult } from "../agent/protocol";
 import type { Plan, TaskContext } from "./types";
 
-export function asStat(r: OpResult | undefined, what: string): StatResult {
+/** An op's result as the type its op answers with; a failed op throws "<what>: <error>". */
+function answer<T>(r: OpResult | undefined, what: string): T {
   if (!r) throw new Error(`no answer from the host for ${what}`);
   if (!r.ok) throw new Error(`${what}: ${r.error}`);
-  return r as unknown as StatResult;
+  return r as unknown as T;
 }
 
-export function asSh(r: OpResult | undefined, what: string): ShResult {
-  if (!r) throw new Error(`no answer from the host for ${what}`);
-  if (!r.ok) throw new Error(`${what}: ${r.error}`);
-  return r as unknown as ShResult;
-}
+export const asStat = (r: OpResult | undefined, what: string) => answer<StatResult>(r, what);
+export const asSh = (r: OpResult | undefined, what: string) => answer<ShResult>(r, what);
+export const asAccount = (r: OpResult | undefined, what: string) => answer<AccountResult>(r, what);
+export const asCrontab = (r: OpResult | undefined, what: string) => answer<CrontabResult>(r, what);
 
 /** Octal mode strings compare as numbers: "644" == "0644". */
 export function sameMode(a: string | undefined, b: string | undefined): boolean {

@@ -17,11 +17,13 @@
  *   - name: analyst owns /notebooks and logs in
  *     user: { name: analyst, system: false, home: /home/analyst, create_home: true, shell: /bin/bash }
  *
- * Probe: one sh op (`getent passwd <name>`, `id -nG <name>`). Apply: one `useradd --system
+ * Probe: the agent's account op (what `getent passwd` and `id -nG` show, without their
+ * processes). Apply: one `useradd --system
  * --user-group …` or `usermod …` (or userdel). Never sets a password.
  */
 import { z } from "zod";
-import { absPath, asSh, masked, userName } from "./results";
+import type { AccountResult } from "../agent/protocol";
+import { absPath, asAccount, masked, userName } from "./results";
 import { shq, type Module, type Plan, type TaskContext } from "./types";
 
 const args = z
@@ -37,9 +39,8 @@ const args = z
   .strict();
 type Args = z.output<typeof args>;
 
-function planUser(a: Args, stdout: string, ctx: TaskContext): Plan {
-  const [pw = "", groupsLine = ""] = stdout.split("--\n");
-  const exists = pw.trim() !== "";
+function planUser(a: Args, account: AccountResult, ctx: TaskContext): Plan {
+  const exists = account.exists;
   const would = (verb: string) => (ctx.check ? `would ${verb}` : verb);
   const n = shq(a.name);
   if (a.state === "absent")
@@ -56,13 +57,11 @@ function planUser(a: Args, stdout: string, ctx: TaskContext): Plan {
     ];
     return { status: "changed", msg: `${would("create")} ${a.system ? "system " : ""}user ${a.name}`, apply: [{ op: "sh", script: `useradd ${opts.filter(Boolean).join(" ")} ${n}` }] };
   }
-  // passwd: name:x:uid:gid:gecos:home:shell
-  const f = pw.trim().split("\n")[0].split(":");
-  const have = new Set(groupsLine.trim().split(/\s+/));
+  const have = new Set(account.groups ?? []);
   const changes: string[] = [];
   const opts: string[] = [];
-  if (a.shell && f[6] !== a.shell) opts.push(`--shell ${shq(a.shell)}`), changes.push(`shell ${f[6]} → ${a.shell}`);
-  if (a.home && f[5] !== a.home) opts.push(`--home ${shq(a.home)}`), changes.push(`home ${f[5]} → ${a.home}`);
+  if (a.shell && account.shell !== a.shell) opts.push(`--shell ${shq(a.shell)}`), changes.push(`shell ${account.shell} → ${a.shell}`);
+  if (a.home && account.home !== a.home) opts.push(`--home ${shq(a.home)}`), changes.push(`home ${account.home} → ${a.home}`);
   const missing = a.groups.filter((g) => !have.has(g));
   if (missing.length) opts.push(`--append --groups ${shq(missing.join(","))}`), changes.push(`groups + ${missing.join(",")}`);
   if (!opts.length) return { status: "ok", msg: "nothing to do" };
@@ -73,6 +72,6 @@ export const user: Module<Args> = {
   name: "user",
   doc: "a system user (home, shell, supplementary groups) or its absence",
   args,
-  probe: (a) => [{ op: "sh", script: `getent passwd ${shq(a.name)}; echo "--"; id -nG ${shq(a.name)} 2>/dev/null; true` }],
-  plan: (a, [r], ctx) => masked(planUser(a, asSh(r, "getent passwd").stdout, ctx), ctx),
+  probe: (a) => [{ op: "account", name: a.name }],
+  plan: (a, [r], ctx) => masked(planUser(a, asAccount(r, `user ${a.name}`), ctx), ctx),
 };

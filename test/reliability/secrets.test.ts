@@ -11,6 +11,7 @@ import * as path from "path";
 import { stringify } from "yaml";
 import { analyze } from "../../review/analyze";
 import { renderMarkdown } from "../../review/markdown";
+import { BOOTSTRAP } from "../../runner/agent/client";
 import { writeVault } from "../../runner/secrets/vault";
 import { isRoot, ROOT, startLab, type Lab } from "../lab/harness";
 import { synthFile } from "../stacks/synth";
@@ -59,7 +60,8 @@ maybe("secrets never leak (lab)", () => {
 
   test("the watcher saw the run (a real sample of argv)", () => {
     expect(argv.length).toBeGreaterThan(10_000);
-    expect(argv).toContain("python3 -S -c import sys,json;exec(json.loads(sys.stdin.buffer.readline()))");
+    // the agent's start command, as the watcher records argv (words joined, quotes gone)
+    expect(argv).toContain(BOOTSTRAP.replace(/'/g, ""));
   });
 
   test("no secret in any process's argv", () => {
