@@ -73,14 +73,21 @@ def json_codec():
         encode = _json.make_encoder(None, unserializable, _json.encode_basestring_ascii, None, ":", ",", False, False, True)
 
         def loads(text):
-            return scan(text.lstrip(), 0)[0]
+            start = len(text) - len(text.lstrip(" \t\r\n"))
+            try:
+                obj, end = scan(text, start)
+            except StopIteration:
+                raise ValueError("invalid JSON request")
+            if text[end:].strip(" \t\r\n"):
+                raise ValueError("extra data after the JSON request")
+            return obj
 
         def dumps(obj):
             return "".join(encode(obj, 0))
 
         if loads('{"a": [1, 2.5, "\\u00e9", null, true]}') == {"a": [1, 2.5, "\u00e9", None, True]} and dumps({"b": "\u00e9"}) == '{"b":"\\u00e9"}':
             return loads, dumps
-    except (ImportError, AttributeError, TypeError, StopIteration):
+    except Exception:  # another Python: the json module is always right
         pass
     import json
     return json.loads, lambda obj: json.dumps(obj, separators=(",", ":"))
@@ -197,7 +204,8 @@ def op_crontab(op):
         raise RuntimeError("no such user: %s" % user)
     if not which("crontab"):
         raise RuntimeError("no crontab command: is cron installed?")
-    if os.path.isdir(DEBIAN_CRON_SPOOL):
+    # CRONTAB_NOHEADER=N makes Debian's crontab -l show the header: ask crontab itself then
+    if os.path.isdir(DEBIAN_CRON_SPOOL) and os.environ.get("CRONTAB_NOHEADER", "")[:1].upper() != "N":
         try:
             with open(os.path.join(DEBIAN_CRON_SPOOL, user), "rb") as f:
                 text = f.read().decode("utf-8", "replace")
