@@ -210,7 +210,18 @@ export class Executor {
       const task = items[i];
       const t0 = Date.now();
       const done = (status: Status, msg: string, diff?: string) => this.taskEvent(host, service, play, task, handler, status, msg, diff, t0);
-      const failed = (msg: string, diff?: string) => (done("failed", msg, diff), this.fail(s), notified);
+      // the host stops at a failed item: callers read s.failed / s.unreachable, not the return
+      const failed = (msg: string, diff?: string) => {
+        done("failed", msg, diff);
+        this.fail(s);
+        return notified;
+      };
+      /** A round trip that threw: a lost agent makes the host unreachable, anything else fails the item. */
+      const callFailed = (e: unknown) => {
+        if (!(e instanceof AgentLostError)) return failed(oneLine(e));
+        this.lostDuring(host, service, play, task, e, t0, handler);
+        return notified;
+      };
       if (pre[i]) {
         if (pre[i]!.status === "failed") return failed(pre[i]!.msg);
         done(pre[i]!.status, pre[i]!.msg);
@@ -223,8 +234,7 @@ export class Executor {
         try {
           seen = await callUnlessEmpty(agent, probeOps(i));
         } catch (e) {
-          if (e instanceof AgentLostError) return this.lostDuring(host, service, play, task, e, t0, handler), notified;
-          return failed(oneLine(e));
+          return callFailed(e);
         }
       }
       const plan = safePlan(task, args[i], seen, ctx);
@@ -249,8 +259,7 @@ export class Executor {
       try {
         results = await agent.call([...applyOps, ...nextOps]);
       } catch (e) {
-        if (e instanceof AgentLostError) return this.lostDuring(host, service, play, task, e, t0, handler), notified;
-        return failed(oneLine(e));
+        return callFailed(e);
       }
       probes = new Map(next >= 0 ? [[next, results.slice(applyOps.length)]] : []);
       const applied = results.slice(0, applyOps.length);

@@ -111,6 +111,12 @@ def sha256(size):
     return hashlib.sha256()
 
 
+def sha256_bytes(data):
+    h = sha256(len(data))
+    h.update(data)
+    return h.hexdigest()
+
+
 def sha256_file(path, size):
     h = sha256(size)
     with open(path, "rb") as f:
@@ -262,9 +268,7 @@ def op_write(op):
     path = op["path"]
     data = b64d(op["content"])
     directory = os.path.dirname(path) or "."
-    h = sha256(len(data))
-    h.update(data)
-    want_sha = h.hexdigest()
+    want_sha = sha256_bytes(data)
     uid, gid = ids(op)
     mode = int(op["mode"], 8) if op.get("mode") else None
     if op.get("parents"):

@@ -19,8 +19,9 @@
  *         - { name: pipeline reset, schedule: "@daily", job: "/code/reset.sh" }
  *
  * Probe: the agent's crontab op (what `crontab -l -u <user>` lists; no crontab = empty). The
- * new crontab is computed here and, when it differs, installed by ONE sh op `crontab -u <user> -` with the text on stdin (a
- * job may hold a secret; it never appears on a command line). --diff shows the crontab diff.
+ * new crontab is computed here and, when it differs, installed by ONE sh op
+ * `crontab -u <user> -` with the text on stdin (a job may hold a secret; it never appears on a
+ * command line). --diff shows the crontab diff.
  */
 import { CronExpressionParser } from "cron-parser";
 import { createTwoFilesPatch } from "diff";

@@ -18,8 +18,8 @@
  *     user: { name: analyst, system: false, home: /home/analyst, create_home: true, shell: /bin/bash }
  *
  * Probe: the agent's account op (what `getent passwd` and `id -nG` show, without their
- * processes). Apply: one `useradd --system
- * --user-group …` or `usermod …` (or userdel). Never sets a password.
+ * processes). Apply: one `useradd --system --user-group …` or `usermod …` (or userdel).
+ * Never sets a password.
  */
 import { z } from "zod";
 import type { AccountResult } from "../agent/protocol";
