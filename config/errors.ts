@@ -24,7 +24,21 @@ export class InputError extends Error {
 
 export function formatInputError(file: string, line: number, col: number, field: string, detail: string): string {
   const where = line > 0 ? `${file}:${line}:${col}` : file;
-  return field ? `${where} ${field}: ${detail}` : `${where}: ${detail}`;
+  return oneLine(field ? `${where} ${field}: ${detail}` : `${where}: ${detail}`);
+}
+
+const MAX_LINE = 600;
+// C0/C1 controls (newlines included), line/paragraph separators, bidi overrides, BOM
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+
+/**
+ * Whatever the input held, an error stays ONE readable line: invisible and line-breaking
+ * characters (from a key or value being quoted) are shown escaped, and a line quoting a
+ * huge value is cut.
+ */
+export function oneLine(s: string): string {
+  const escaped = s.replace(INVISIBLE, (c) => ({ "\n": "\\n", "\r": "\\r", "\t": "\\t" })[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return escaped.length > MAX_LINE ? `${escaped.slice(0, MAX_LINE)}… (${escaped.length - MAX_LINE} more characters)` : escaped;
 }
 
 /** Render a value the way the error messages quote it: strings in quotes, the rest as JSON. */

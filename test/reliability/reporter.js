@@ -1,5 +1,8 @@
 // Prints one line per reliability case and a final "N passed, N failed" line (the suite's
 // report, in `make test` output). Registered in jest.config.js.
+// proof-suite cases that need no lab and live beside the code they test
+const ALSO = ["/test/config/fuzz.test.ts", "/test/config/merge-keys.test.ts"];
+
 class ReliabilityReporter {
   constructor() {
     this.passed = 0;
@@ -7,7 +10,7 @@ class ReliabilityReporter {
     this.skipped = 0;
   }
   onTestResult(_test, result) {
-    if (!result.testFilePath.includes("/test/reliability/")) return;
+    if (!result.testFilePath.includes("/test/reliability/") && !ALSO.some((f) => result.testFilePath.endsWith(f))) return;
     for (const t of result.testResults) {
       if (t.status === "pending" || t.status === "skipped") {
         // not root / no lab here: say so, so a green run without the lab is not mistaken for proof
