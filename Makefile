@@ -7,12 +7,21 @@ LIMIT    ?=
 TAGS     ?=
 JSON     ?=
 LAB_HOSTS ?= 1
+# First connection to new hosts: ACCEPT_NEW_HOST_KEYS=1 records their host keys in
+# hosts/$(ENV).known_hosts (trust on first use; a CHANGED key is always refused).
+# KEY=path: the private key to log in with (default: ssh-agent, then ~/.ssh/id_ed25519, id_rsa).
+ACCEPT_NEW_HOST_KEYS ?=
+KEY      ?=
 MULTITIER := ./bin/multitier.js
 export CHECKPOINT_DISABLE := 1
 
+# a make variable as ONE single-quoted shell word, whatever it holds (quotes included)
+shq = '$(subst ','\'',$(1))'
+CONN_FLAGS = $(if $(KEY),--identity $(call shq,$(KEY))) $(if $(ACCEPT_NEW_HOST_KEYS),--accept-new-host-keys)
+
 # Services are the playbooks: every playbooks/<service>.yml gets deploy-/restart-/unlock- targets.
 SERVICES := $(filter-out common _%,$(basename $(notdir $(wildcard playbooks/*.yml))))
-RUN_FLAGS = --env $(ENV) $(if $(CHECK),--check) $(if $(DIFF),--diff) $(if $(LIMIT),--limit '$(LIMIT)') $(if $(TAGS),--tags '$(TAGS)') $(if $(JSON),--json)
+RUN_FLAGS = --env $(ENV) $(if $(CHECK),--check) $(if $(DIFF),--diff) $(if $(LIMIT),--limit '$(LIMIT)') $(if $(TAGS),--tags '$(TAGS)') $(if $(JSON),--json) $(CONN_FLAGS)
 
 .DEFAULT_GOAL := help
 .PHONY: policy review plan demo tunnel-notebook ping help setup typecheck test test-unit synth synth-hcl validate bench diff apply lab-up lab-down demo inventory plan review policy deploy-all tunnel-notebook
@@ -21,7 +30,7 @@ help: ## list the targets (this text)
 	@echo "multitier — make <target> [ENV=$(ENV)]"
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_%-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST) | grep -v '%'
 	@for s in $(SERVICES); do \
-	  printf "  %-18s %s\n" "deploy-$$s" "apply playbooks/$$s.yml to the $$s tier (CHECK=1 DIFF=1 LIMIT= TAGS= JSON=1)"; \
+	  printf "  %-18s %s\n" "deploy-$$s" "apply playbooks/$$s.yml to the $$s tier (CHECK=1 DIFF=1 LIMIT= TAGS= JSON=1 KEY= ACCEPT_NEW_HOST_KEYS=1)"; \
 	  printf "  %-18s %s\n" "restart-$$s" "restart the $$s tier's services"; \
 	  printf "  %-18s %s\n" "unlock-$$s" "after a reboot: open the $$s tier's LUKS volumes, mount, start services"; \
 	done
@@ -54,12 +63,12 @@ apply: ## deploy the ENV stack with cdktf (asks for confirmation)
 
 inventory: ## refresh hosts/<ENV>.outputs.json from the deployed stack (terraform output -json)
 	@test -d cdktf.out/stacks/$(ENV) || { echo "inventory: no cdktf.out/stacks/$(ENV); run make synth and make apply first" >&2; exit 1; }
-	cd cdktf.out/stacks/$(ENV) && terraform output -json > $(CURDIR)/hosts/$(ENV).outputs.json.tmp
+	cd cdktf.out/stacks/$(ENV) && terraform output -json > $(CURDIR)/hosts/$(ENV).outputs.json.tmp || { rm -f $(CURDIR)/hosts/$(ENV).outputs.json.tmp; exit 1; }
 	mv hosts/$(ENV).outputs.json.tmp hosts/$(ENV).outputs.json
 	@echo "inventory: wrote hosts/$(ENV).outputs.json"
 
 ping: ## reach every host of ENV through the bastion (no change)
-	$(MULTITIER) ping --env $(ENV) $(if $(LIMIT),--limit '$(LIMIT)')
+	$(MULTITIER) ping --env $(ENV) $(if $(LIMIT),--limit '$(LIMIT)') $(CONN_FLAGS)
 
 policy: ## check every environment's synthesized Terraform against the policy rules
 	$(MULTITIER) policy
@@ -87,7 +96,7 @@ demo: ## the whole rehearsal: lab up, deploy all four tiers, recap, deploy again
 	bash scripts/demo.sh
 
 tunnel-notebook: ## open the SSH tunnel to Jupyter through the bastion and print the local URL
-	$(MULTITIER) tunnel notebook --env $(ENV) --remote-port 8888
+	$(MULTITIER) tunnel notebook --env $(ENV) --remote-port 8888 $(if $(KEY),--identity $(call shq,$(KEY)))
 
 deploy-all: ## deploy every service in dependency order (database first)
 	$(MULTITIER) deploy all $(RUN_FLAGS)
@@ -99,4 +108,4 @@ restart-%:
 	$(MULTITIER) restart $* $(RUN_FLAGS)
 
 unlock-%:
-	$(MULTITIER) unlock $* --env $(ENV) $(if $(LIMIT),--limit '$(LIMIT)')
+	$(MULTITIER) unlock $* --env $(ENV) $(if $(LIMIT),--limit '$(LIMIT)') $(CONN_FLAGS)
