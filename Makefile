@@ -67,7 +67,7 @@ inventory: ## refresh hosts/<ENV>.outputs.json from the deployed stack (terrafor
 	mv hosts/$(ENV).outputs.json.tmp hosts/$(ENV).outputs.json
 	@echo "inventory: wrote hosts/$(ENV).outputs.json"
 
-ping: ## reach every host of ENV through the bastion (no change)
+ping: ## reach every host of ENV through the bastion (no change; first run: ACCEPT_NEW_HOST_KEYS=1 KEY=path)
 	$(MULTITIER) ping --env $(ENV) $(if $(LIMIT),--limit '$(LIMIT)') $(CONN_FLAGS)
 
 policy: ## check every environment's synthesized Terraform against the policy rules
