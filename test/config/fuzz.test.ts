@@ -31,7 +31,7 @@ type Answer = { outcome: "accepted" | "refused" | "crash" | "timeout"; errors?: 
 /** One worker at a time; a case that runs over the limit kills it (and a new one starts). */
 class Checker {
   private worker?: Worker;
-  check(c: { what: string; file: string; text: string; service?: string }): Promise<Answer> {
+  check(c: { what: string; file: string; text: string; service?: string }, limitMs = CASE_LIMIT_MS): Promise<Answer> {
     const w = (this.worker ??= new Worker(path.join(__dirname, "fuzz-worker.js")));
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -39,7 +39,7 @@ class Checker {
         void w.terminate();
         this.worker = undefined;
         resolve({ outcome: "timeout" });
-      }, CASE_LIMIT_MS);
+      }, limitMs);
       w.once("message", (a: Answer) => {
         clearTimeout(timer);
         resolve(a);
@@ -135,6 +135,16 @@ describe("input nobody imagined (generated, fast-check)", () => {
   test(`environment files: ${RUNS} mutated cases are accepted and synthesize, or refused with one-line file:line:col errors`, () => property("environment files", environments, RUNS), 300_000);
 
   test(`playbooks: ${RUNS} mutated cases are loaded, or refused with one-line file:line:col errors`, () => property("playbooks", playbooks, RUNS), 300_000);
+
+  test("a case that never answers is stopped and reported as a hang, and the next case runs", async () => {
+    const t0 = Date.now();
+    const hung = await checker.check({ what: "selftest-hang", file: "hosts/x.yaml", text: "" }, 1000);
+    expect(hung.outcome).toBe("timeout");
+    expect(violation(hung, "hosts/x.yaml", "")).toMatch(/a hang/);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    const next = await checker.check({ what: "environment", file: "hosts/production.yaml", text: "name: [" });
+    expect(next.outcome).toBe("refused");
+  }, 60_000);
 
   test("the real CLI: `multitier validate` on mutated files exits 0 or 2 with one-line errors, no stack trace", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mt-fuzz-"));
