@@ -6,6 +6,9 @@
  * password rotated, and a server whose admin password the vault does not know. Also: the
  * playbook runs the script from a root-only file, never with a secret on a command line.
  */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { render } from "../../runner/template";
 import { loadPlaybook } from "../../runner/playbook";
@@ -119,9 +122,37 @@ describe("mongodb users script against a MongoDB stand-in (documented localhost-
     expect(file.args).toMatchObject({ dest: "/etc/mongod-users.js", owner: "root", mode: "0600" });
     const run = tasks[i + 1];
     expect(run.moduleName).toBe("shell");
-    expect(run.args.cmd).toMatch(/^mongosh --quiet --port \{\{mongodb\.port\}\} --file \/etc\/mongod-users\.js && .*sha256sum \/etc\/mongod-users\.js > \/etc\/mongod-users\.js\.applied$/);
+    expect(run.args.cmd).toMatch(/; mongosh --quiet --port \{\{mongodb\.port\}\} --file \/etc\/mongod-users\.js && .*sha256sum \/etc\/mongod-users\.js > \/etc\/mongod-users\.js\.applied$/);
+    // waits for mongod with a ping, which needs no authentication (and no secret)
+    expect(run.args.cmd).toMatch(/^for i in \$\(seq 30\); do mongosh --quiet --port \{\{mongodb\.port\}\} --eval 'db\.runCommand\(\{ ping: 1 \}\)\.ok'/);
     expect(run.args.unless).toBe("sha256sum --status -c /etc/mongod-users.js.applied");
     expect(run.args).not.toHaveProperty("stdin");
     expect(tasks.findIndex((t) => /mongod running/.test(t.name))).toBeLessThan(i);
+  });
+
+  test("the task's guard, with the real /bin/sh and sha256sum: runs until a success, then only when the script changes", () => {
+    const book = loadPlaybook("database", path.join(ROOT, "playbooks"));
+    const run = book.plays[0].tasks.find((t) => t.moduleName === "shell" && String(t.args.cmd).includes("mongod-users.js"))!;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mt-users-"));
+    try {
+      const bin = path.join(dir, "bin");
+      fs.mkdirSync(bin);
+      // mongosh stand-in: --eval (the wait) answers; --file exits with $USERS_RC
+      fs.writeFileSync(path.join(bin, "mongosh"), '#!/bin/sh\ncase "$*" in *--file*) exit "${USERS_RC:-0}";; esac\necho 1\n', { mode: 0o755 });
+      const local = (s: string) => s.replaceAll("/etc/", `${dir}/`).replaceAll("{{mongodb.port}}", "27017");
+      const sh = (script: string, rc = 0) => spawnSync("/bin/sh", ["-c", local(script)], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, USERS_RC: String(rc) }, encoding: "utf8" }).status;
+      const unless = String(run.args.unless);
+      fs.writeFileSync(path.join(dir, "mongod-users.js"), "v1");
+      expect(sh(unless)).not.toBe(0); // never applied: runs
+      expect(sh(String(run.args.cmd), 1)).not.toBe(0); // the script failed …
+      expect(sh(unless)).not.toBe(0); // … so the next deploy runs it again
+      expect(sh(String(run.args.cmd), 0)).toBe(0);
+      expect(sh(unless)).toBe(0); // applied: nothing to do
+      expect(fs.statSync(path.join(dir, "mongod-users.js.applied")).mode & 0o077).toBe(0);
+      fs.writeFileSync(path.join(dir, "mongod-users.js"), "v2"); // a password changed in the vault
+      expect(sh(unless)).not.toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
