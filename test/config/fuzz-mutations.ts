@@ -5,7 +5,7 @@
  * fast-check can print, replay and shrink them.
  */
 import fc from "fast-check";
-import { Document, isMap, isSeq, Node, YAMLSeq } from "yaml";
+import { Document, isMap, isSeq, Node, YAMLMap, YAMLSeq } from "yaml";
 
 type Path = (string | number)[];
 
@@ -17,7 +17,13 @@ export type Mutation =
   | { kind: "rename"; at: number; to: string }
   | { kind: "text"; at: number; value: string };
 
-export type DocMutation = { kind: "merge" | "mergeList" | "alias"; from: number; to: number };
+/**
+ * merge / mergeList / alias: an anchor on one node and an alias or merge key in another,
+ * anywhere (mostly nonsense, to be refused well). factor: what an operator does to share a
+ * definition — B becomes `{ <<: *A, <only the keys where B differs from A> }` — which must
+ * not change the meaning of the file.
+ */
+export type DocMutation = { kind: "merge" | "mergeList" | "alias" | "factor"; from: number; to: number };
 
 export type RawMutation = { kind: "insert"; at: number; text: string } | { kind: "dupLine"; at: number } | { kind: "dropLine"; at: number } | { kind: "truncate"; at: number };
 
@@ -58,7 +64,8 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant("text" as const), at: fc.nat(), value: fc.oneof(weirdString, longString) }),
 );
 
-const docMutation: fc.Arbitrary<DocMutation> = fc.record({ kind: fc.constantFrom("merge" as const, "mergeList" as const, "alias" as const), from: fc.nat(), to: fc.nat() });
+const docMutation: fc.Arbitrary<DocMutation> = fc.record({ kind: fc.constantFrom("merge" as const, "mergeList" as const, "alias" as const, "factor" as const), from: fc.nat(), to: fc.nat() });
+export const factorArb: fc.Arbitrary<DocMutation[]> = fc.array(fc.record({ kind: fc.constant("factor" as const), from: fc.nat(), to: fc.nat() }), { minLength: 1, maxLength: 4 });
 
 const rawMutation: fc.Arbitrary<RawMutation> = fc.oneof(
   fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), text: fc.oneof(weirdString, fc.constantFrom(": ", "\n  - ", "&x ", "*x", "<<: *x\n", "\t", "? ", "---\n", "...\n")) }),
@@ -138,6 +145,10 @@ export function toYaml(value: unknown, docMutations: DocMutation[]): string {
     const all = paths(value);
     const from = all[m.from % all.length];
     const to = all[m.to % all.length];
+    if (m.kind === "factor") {
+      factor(doc, value, all, m);
+      continue;
+    }
     const src = doc.getIn(from, true) as Node | undefined;
     if (!src || to.length === 0) continue;
     const alias = doc.createAlias(src as never);
@@ -153,6 +164,36 @@ export function toYaml(value: unknown, docMutations: DocMutation[]): string {
   }
   // an alias before its anchor (or to a node replaced since) is written as is: a real mistake to test
   return doc.toString({ lineWidth: 0, verifyAliasOrder: false });
+}
+
+/** Share map A's keys with a later map B through `<<: *A`, keeping in B only what differs. */
+function factor(doc: Document, value: unknown, all: Path[], m: DocMutation): void {
+  const maps = all.filter((p) => { const v = get(value, p); return v && typeof v === "object" && !Array.isArray(v); });
+  // A: the first map (from `from` on) that a later, unrelated map B has every key of
+  for (let k = 0; k < maps.length; k++) {
+    const a = maps[(m.from + k) % maps.length];
+    const av = get(value, a) as Record<string, unknown>;
+    const bs = maps.filter((b) => all.indexOf(b) > all.indexOf(a) && !isPrefix(a, b) && Object.keys(av).every((key) => key in (get(value, b) as object)));
+    if (!bs.length) continue;
+    const b = bs[m.to % bs.length];
+    const src = doc.getIn(a, true);
+    const target = doc.getIn(b, true);
+    if (!isMap(src) || !isMap(target) || target.items.some((p) => isScalarKey(p.key, "<<"))) return;
+    share(doc, src, target, av, get(value, b) as Record<string, unknown>);
+    return;
+  }
+}
+
+function share(doc: Document, src: YAMLMap, target: YAMLMap, av: Record<string, unknown>, bv: Record<string, unknown>): void {
+  target.items = target.items.filter((p) => {
+    const k = String((p.key as { value?: unknown })?.value ?? p.key);
+    return !(k in av && JSON.stringify(av[k]) === JSON.stringify(bv[k]));
+  });
+  target.items.unshift(doc.createPair("<<", doc.createAlias(src as never)));
+}
+
+function isScalarKey(key: unknown, name: string): boolean {
+  return typeof key === "object" && key !== null && (key as { value?: unknown }).value === name;
 }
 
 export function damage(text: string, raw: RawMutation[]): string {

@@ -18,10 +18,12 @@ import * as os from "os";
 import * as path from "path";
 import { Worker } from "worker_threads";
 import { parse } from "yaml";
-import { caseArb, render, type Case } from "./fuzz-mutations";
+import { checkEnvironment } from "../../config/load";
+import { YamlSource } from "../../config/yamlsource";
+import { caseArb, factorArb, render, toYaml, type Case } from "./fuzz-mutations";
 
 const ROOT = path.join(__dirname, "..", "..");
-const RUNS = Number(process.env.FUZZ_RUNS ?? 120);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 100);
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 const CASE_LIMIT_MS = 20_000; // generous: 2 shared cores; a synth takes ~0.4 s, a check ~30 ms
 const ONE_LINE_ERROR = /^(?<file>[^\s:]+):(?<line>\d+):(?<col>\d+)[ :]/;
@@ -135,6 +137,26 @@ describe("input nobody imagined (generated, fast-check)", () => {
   test(`environment files: ${RUNS} mutated cases are accepted and synthesize, or refused with one-line file:line:col errors`, () => property("environment files", environments, RUNS), 300_000);
 
   test(`playbooks: ${RUNS} mutated cases are loaded, or refused with one-line file:line:col errors`, () => property("playbooks", playbooks, RUNS), 300_000);
+
+  test("sharing definitions through anchors and merge keys changes nothing (same environment, no error)", () => {
+    let merged = 0;
+    for (const t of environments) {
+      const baseline = checkEnvironment(new YamlSource(t.file, toYaml(t.value, [])));
+      expect(baseline.errors).toEqual([]);
+      fc.assert(
+        fc.property(factorArb, (ms) => {
+          const text = toYaml(t.value, ms);
+          if (text.includes("<<: *")) merged++;
+          const r = checkEnvironment(new YamlSource(t.file, text));
+          expect(r.errors.map((e) => e.message)).toEqual([]);
+          expect(r.env).toEqual(baseline.env);
+        }),
+        { numRuns: Math.max(10, Math.round(RUNS / 4)), seed: SEED },
+      );
+    }
+    process.stdout.write(`fuzz merge keys: ${merged} files sharing definitions through <<: *anchor, seed ${SEED}: all read as the original\n`);
+    expect(merged).toBeGreaterThan(0);
+  }, 120_000);
 
   test("a case that never answers is stopped and reported as a hang, and the next case runs", async () => {
     const t0 = Date.now();
