@@ -36,16 +36,20 @@ class Checker {
   check(c: { what: string; file: string; text: string; service?: string }, limitMs = CASE_LIMIT_MS): Promise<Answer> {
     const w = (this.worker ??= new Worker(path.join(__dirname, "fuzz-worker.js")));
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        w.removeAllListeners("message");
-        void w.terminate();
-        this.worker = undefined;
-        resolve({ outcome: "timeout" });
-      }, limitMs);
-      w.once("message", (a: Answer) => {
+      const done = (a: Answer, dead = false) => {
         clearTimeout(timer);
+        w.removeAllListeners("message").removeAllListeners("error").removeAllListeners("exit");
+        if (dead) {
+          void w.terminate();
+          this.worker = undefined;
+        }
         resolve(a);
-      });
+      };
+      const timer = setTimeout(() => done({ outcome: "timeout" }, true), limitMs);
+      w.once("message", (a: Answer) => done(a));
+      // the worker itself died (out of memory, an error outside the handler): a crash, not a hang
+      w.once("error", (e) => done({ outcome: "crash", error: e.stack ?? String(e) }, true));
+      w.once("exit", (code) => done({ outcome: "crash", error: `the worker exited (${code})` }, true));
       w.postMessage(c);
     });
   }
