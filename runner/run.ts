@@ -4,12 +4,13 @@
  * connect (one SSH connection to the bastion), execute, print the recap.
  */
 import type { Environment } from "../config/environment";
-import { loadEnvironment } from "../config/load";
+import { InputErrors, loadEnvironment } from "../config/load";
 import { InputError } from "../config/errors";
 import { Executor, exitCodeFor, playMatches, type Connector, type SecretFilter } from "./executor";
 import type { Reporter } from "./events";
 import { loadInventory, selectHosts, type Inventory, type InventoryHost } from "./inventory";
 import { listServices, loadPlaybook, type Playbook } from "./playbook";
+import { preflight } from "./preflight";
 import { HumanReporter, JsonReporter } from "./report";
 import { encryptedTiers, withUnlock } from "./unlock";
 import { SshSession } from "./ssh";
@@ -57,6 +58,10 @@ export async function run(req: RunRequest, deps: RunDeps): Promise<{ code: numbe
   const env = loadEnvironment(req.env);
   const services = expandServices(env, req.services);
   for (const service of services) loadPlaybook(service); // an unknown service or bad playbook: said first
+  // plays that match nothing, a service this environment has no hosts for, templates and the
+  // variables they name: all before connecting (runner/preflight.ts)
+  const problems = preflight(env, services, !req.services.includes("all"));
+  if (problems.length) throw new InputErrors(problems);
   const inv = loadInventory(env);
   const limited = req.limit ? selectHosts(inv, req.limit) : inv.hosts;
   const common = req.command === "deploy" && listServices().length && safeExists("common") ? loadPlaybook("common") : undefined;

@@ -1,6 +1,6 @@
 /**
  * `multitier validate [--env E] [--no-terraform]`: check environment files (every problem is
- * one line, exit 2), then — when `terraform` is installed — synthesize each good AWS
+ * one line, exit 2) and the playbooks against each (runner/preflight.ts), then — when `terraform` is installed — synthesize each good AWS
  * environment and run the real `terraform init -backend=false` + `terraform validate` on it
  * (terraform/validate.ts), so what the AWS provider would refuse is refused here too.
  * It says plainly when the terraform step was skipped and why.
@@ -13,6 +13,8 @@ import { environmentNameFromFile } from "../../config/environment";
 import { InputError } from "../../config/errors";
 import { checkEnvironment, environmentFile, listEnvironmentFiles, misnamedEnvironmentFiles } from "../../config/load";
 import { YamlSource } from "../../config/yamlsource";
+import { listServices } from "../../runner/playbook";
+import { preflight } from "../../runner/preflight";
 import { synthStacks } from "../../terraform/synth";
 import { diagnosticLine, findProviderMirror, providerSetup, terraformVersion, validateStacks } from "../../terraform/validate";
 import { EXIT } from "../exit";
@@ -48,6 +50,8 @@ export const registerValidate: Register = (program, setExit) => {
         } catch (e) {
           errors = [e as InputError];
         }
+        // the playbooks against this environment: plays that match nothing, templates and their variables
+        if (env) errors = preflight(env, listServices(), false);
         for (const e of errors) process.stderr.write(`${e.message}\n`);
         if (errors.length) bad++;
         else {
