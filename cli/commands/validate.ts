@@ -74,7 +74,10 @@ async function terraformStep(envs: Environment[]): Promise<number> {
   }
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "mt-tfvalidate-"));
   try {
-    const setup = providerSetup({ workDir: work, cacheDir: path.resolve(".cache", "terraform-plugins"), mirror: findProviderMirror() });
+    // the operator's own TF_CLI_CONFIG_FILE wins; else a filesystem mirror when one is found
+    // (re-pinned to its version); else the registry (the operator's own download, cached)
+    const own = !!process.env.TF_CLI_CONFIG_FILE && fs.existsSync(process.env.TF_CLI_CONFIG_FILE);
+    const setup = providerSetup({ workDir: work, cacheDir: path.resolve(".cache", "terraform-plugins"), mirror: own ? undefined : findProviderMirror() });
     const stacks = synthStacks(envs, path.join(work, "synth"));
     const results = await validateStacks(stacks, { workDir: path.join(work, "stacks"), setup, parallel: 2 });
     let refused = 0;

@@ -87,7 +87,7 @@ suite("multitier validate runs the same terraform validate after the schema chec
   });
   afterAll(() => tmp && fs.rmSync(tmp, { recursive: true, force: true }));
   const cli = (env: NodeJS.ProcessEnv) =>
-    spawnSync(process.execPath, [path.join(ROOT, "bin", "multitier.js"), "validate"], { cwd: tmp, encoding: "utf8", env: { ...process.env, MULTITIER_HOSTS_DIR: "hosts", ...env } });
+    spawnSync(process.execPath, [path.join(ROOT, "bin", "multitier.js"), "validate"], { cwd: tmp, encoding: "utf8", env: { ...process.env, MULTITIER_HOSTS_DIR: "hosts", TF_CLI_CONFIG_FILE: "", ...env } });
 
   test("with terraform: the stack is validated by the real provider and says where it came from", () => {
     const r = cli({});
