@@ -24,13 +24,13 @@ const matches = (play: Play, h: HostSpec) => playMatches(play.hosts, { name: h.n
  * named the services (a service with no hosts here is refused); otherwise (validate, `all`)
  * a service whose plays match no host here is simply not for this environment.
  */
-export function preflight(env: Environment, services: string[], explicit: boolean): InputError[] {
+export function preflight(env: Environment, services: string[], explicit: boolean, load: (service: string) => Playbook = loadPlaybook): InputError[] {
   const errors: InputError[] = [];
   const tiers = Object.keys(env.tiers);
-  const common = fs.existsSync(playbookFile("common")) ? tryLoad("common", errors) : undefined;
+  const common = fs.existsSync(playbookFile("common")) ? tryLoad("common", errors, load) : undefined;
   const seen = new Set<string>();
   for (const service of services) {
-    const book = tryLoad(service, errors);
+    const book = tryLoad(service, errors, load);
     if (!book) continue;
     if (!book.plays.some((p) => env.hosts.some((h) => matches(p, h)))) {
       if (explicit)
@@ -54,9 +54,9 @@ function playbookFile(service: string): string {
   return path.join(playbooksDir(), `${service}.yml`);
 }
 
-function tryLoad(service: string, errors: InputError[]): Playbook | undefined {
+function tryLoad(service: string, errors: InputError[], load: (service: string) => Playbook): Playbook | undefined {
   try {
-    return loadPlaybook(service);
+    return load(service);
   } catch (e) {
     if (e instanceof InputError) errors.push(e);
     else throw e;

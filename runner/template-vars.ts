@@ -41,10 +41,27 @@ export function resolve(root: unknown, parts: string[]): Resolved {
 
 const BUILTIN_HELPERS = new Set(["if", "unless", "each", "with", "lookup", "log"]);
 
+const asts = new Map<string, hbs.AST.Program | Error>();
+
+/** Parsed (and compiled once, for compile-time errors) per distinct text: a run checks the same templates for every tier. */
+function parsed(text: string): hbs.AST.Program {
+  let ast = asts.get(text);
+  if (!ast) {
+    try {
+      ast = Handlebars.parse(text);
+      Handlebars.precompile(ast, { strict: true, noEscape: true });
+    } catch (e) {
+      ast = e as Error;
+    }
+    asts.set(text, ast);
+  }
+  if (ast instanceof Error) throw ast;
+  return ast;
+}
+
 /** Parse a template (syntax errors throw with handlebars' message) and list the variables it names that `root` lacks. */
 export function missingInTemplate(text: string, root: Record<string, unknown>, helpers: readonly string[]): Missing[] {
-  const ast = Handlebars.parse(text);
-  Handlebars.precompile(ast, { strict: true, noEscape: true }); // compile-time errors too
+  const ast = parsed(text);
   const out: Missing[] = [];
   const isHelper = (name: string) => BUILTIN_HELPERS.has(name) || helpers.includes(name);
 
