@@ -13,7 +13,7 @@ import { environmentNameFromFile } from "../../config/environment";
 import { InputError } from "../../config/errors";
 import { checkEnvironment, environmentFile, listEnvironmentFiles, misnamedEnvironmentFiles } from "../../config/load";
 import { YamlSource } from "../../config/yamlsource";
-import { listServices } from "../../runner/playbook";
+import { listServices, loadPlaybook, type Playbook } from "../../runner/playbook";
 import { preflight } from "../../runner/preflight";
 import { synthStacks } from "../../terraform/synth";
 import { diagnosticLine, findProviderMirror, providerSetup, terraformVersion, validateStacks } from "../../terraform/validate";
@@ -42,6 +42,8 @@ export const registerValidate: Register = (program, setExit) => {
           bad++;
         }
       const good: Environment[] = [];
+      const books = new Map<string, Playbook>(); // each playbook parsed once for all environments
+      const load = (service: string) => books.get(service) ?? books.set(service, loadPlaybook(service)).get(service)!;
       for (const file of files) {
         let errors: InputError[];
         let env: Environment | undefined;
@@ -51,7 +53,7 @@ export const registerValidate: Register = (program, setExit) => {
           errors = [e as InputError];
         }
         // the playbooks against this environment: plays that match nothing, templates and their variables
-        if (env) errors = preflight(env, listServices(), false);
+        if (env) errors = preflight(env, listServices(), false, load);
         for (const e of errors) process.stderr.write(`${e.message}\n`);
         if (errors.length) bad++;
         else {
