@@ -66,7 +66,7 @@ export function variantEdits(keyFile: string): Record<string, (d: Doc) => void> 
       ];
     },
     "s3-backend-no-snapshots-waivers": (d) => {
-      d.backend = { s3: { bucket: "emission-state", key: "envs/x.tfstate", region: "us-east-2", kmsKeyId: KMS } };
+      d.backend = { s3: { bucket: "emission-state", key: "envs/x.tfstate", region: "us-east-2", kmsKeyId: KMS.replace("us-east-1", "us-east-2") } };
       d.snapshots = { enabled: false };
       d.waivers = [{ rule: "no-public-jupyter", resource: "aws_vpc_security_group_ingress_rule", reason: "generated variant: a waiver is accepted" }];
     },
