@@ -166,13 +166,17 @@ function run(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ cod
   });
 }
 
-/** First meaningful line of terraform's human output (its box-drawing frame stripped). */
+/** Terraform's first error as one line: "Error: <summary>: <its explanation>" (box-drawing frame stripped). */
 export function firstErrorLine(text: string): string {
-  const lines = text
-    .split("\n")
-    .map((l) => l.replace(/^[│╷╵\s]+/, "").trim())
-    .filter((l) => l && !/^Initializing/.test(l));
-  return lines.find((l) => /^Error:/.test(l)) ?? lines[0] ?? "no output";
+  const lines = text.split("\n").map((l) => l.replace(/^[│╷╵]\s?/, "").trim());
+  const i = lines.findIndex((l) => /^Error:/.test(l));
+  if (i < 0) return lines.find((l) => l && !/^Initializing/.test(l)) ?? "no output";
+  let j = i + 1;
+  while (j < lines.length && !lines[j]) j++;
+  const para: string[] = [];
+  for (; j < lines.length && lines[j]; j++) para.push(lines[j]);
+  const why = para.join(" ").replace(/\s+/g, " ");
+  return why ? `${lines[i]}: ${why.length > 300 ? `${why.slice(0, 299)}…` : why}` : lines[i];
 }
 
 /**

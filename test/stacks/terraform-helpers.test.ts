@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { findProviderMirror, providerSetup, repin } from "../../terraform/validate";
+import { findProviderMirror, firstErrorLine, providerSetup, repin } from "../../terraform/validate";
 
 const plat = `${process.platform}_${process.arch === "x64" ? "amd64" : process.arch}`;
 let tmp: string;
@@ -57,4 +57,19 @@ test("repin drops the backend and sets the provider version on a copy", () => {
   expect(repin(stack, "5.100.0").terraform).toEqual({ required_providers: { aws: { source: "aws", version: "5.100.0" } } });
   expect(stack.terraform.backend).toEqual({ s3: { bucket: "b" } });
   expect(repin(stack).terraform.required_providers.aws.version).toBe("6.25.0");
+});
+
+test("terraform's framed error becomes one line with its explanation", () => {
+  const framed = [
+    "Initializing provider plugins...",
+    "╷",
+    "│ Error: Failed to query available provider packages",
+    "│ ",
+    "│ Could not retrieve the list of available versions for provider",
+    "│ hashicorp/aws: could not connect to registry.terraform.io",
+    "╵",
+    "",
+  ].join("\n");
+  expect(firstErrorLine(framed)).toBe("Error: Failed to query available provider packages: Could not retrieve the list of available versions for provider hashicorp/aws: could not connect to registry.terraform.io");
+  expect(firstErrorLine("Initializing...\nsomething else\n")).toBe("something else");
 });
