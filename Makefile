@@ -24,7 +24,7 @@ SERVICES := $(filter-out common _%,$(basename $(notdir $(wildcard playbooks/*.ym
 RUN_FLAGS = --env $(ENV) $(if $(CHECK),--check) $(if $(DIFF),--diff) $(if $(LIMIT),--limit '$(LIMIT)') $(if $(TAGS),--tags '$(TAGS)') $(if $(JSON),--json) $(CONN_FLAGS)
 
 .DEFAULT_GOAL := help
-.PHONY: policy review plan demo tunnel-notebook ping help setup typecheck test test-unit synth synth-hcl validate bench diff apply lab-up lab-down demo inventory plan review policy deploy-all tunnel-notebook
+.PHONY: docs-inputs policy review plan demo tunnel-notebook ping help setup typecheck test test-unit synth synth-hcl validate bench diff apply lab-up lab-down demo inventory plan review policy deploy-all tunnel-notebook
 
 help: ## list the targets (this text)
 	@echo "multitier — make <target> [ENV=$(ENV)]"
@@ -47,8 +47,11 @@ test: typecheck ## run the whole test suite (type check + jest, lab tests includ
 test-unit: ## run the tests that need no lab (fast)
 	npx --no-install jest --ci --testPathIgnorePatterns lab reliability
 
-validate: ## check every environment file under hosts/
+validate: ## check every environment file under hosts/, the playbooks against each, then terraform validate (when installed)
 	$(MULTITIER) validate
+
+docs-inputs: ## regenerate README.md's environment-file inputs table from the schema
+	node --import tsx scripts/docs-inputs.ts
 
 synth: ## synthesize every environment's stack to cdktf.out/ (JSON and HCL)
 	node --import tsx main.ts

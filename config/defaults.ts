@@ -1,7 +1,7 @@
 /**
  * Every default of an environment file, in one place, each with a one-line description.
  * `schema.ts` applies them; the README's input table is generated from this list
- * (`make docs-inputs`), so a default is documented exactly once.
+ * (`make docs-inputs`, config/inputs-table.ts), so a default is documented exactly once.
  */
 export const DEFAULTS = {
   platform: { value: "aws", doc: "aws synthesizes a Terraform stack; lab describes local lab hosts (no stack)" },

@@ -37,8 +37,31 @@ export function listEnvironmentFiles(dir = hostsDir()): string[] {
     .map((f) => path.join(dir, f));
 }
 
+/** What an environment name (file name and `--env`) must look like: it becomes a path under hosts/. */
+export const ENV_NAME = /^[a-z][a-z0-9-]*$/;
+
+/** `name` when it is a well-formed environment name; else a one-line error on `--env` (never a path outside hosts/). */
+export function checkEnvName(name: string, field = "--env"): string {
+  if (!ENV_NAME.test(name))
+    throw new InputError("argument", 0, 0, field, `expected an environment name matching ^[a-z][a-z0-9-]*$ (lower-case letters, digits, dashes; the file hosts/<name>.yaml), got ${JSON.stringify(name)}`);
+  return name;
+}
+
 export function environmentFile(env: string, dir = hostsDir()): string {
-  return path.join(dir, `${env}.yaml`);
+  return path.join(dir, `${checkEnvName(env)}.yaml`);
+}
+
+/**
+ * Files in the hosts directory that look like environment files but whose name is not an
+ * environment name (e.g. `Prod_1.yaml`): listEnvironmentFiles skips them, validate refuses them.
+ */
+export function misnamedEnvironmentFiles(dir = hostsDir()): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f) && !/\.(vault|outputs|inventory)\.ya?ml$/.test(f) && !/^[a-z][a-z0-9-]*\.yaml$/.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
 
 /** Parse + validate; returns every error found (empty when the file is good). */
@@ -65,7 +88,7 @@ export function loadEnvironmentFile(file: string): Environment {
 
 /** Load by environment name from the hosts directory; an unknown name lists the known ones. */
 export function loadEnvironment(name: string, dir = hostsDir()): Environment {
-  const file = environmentFile(name, dir);
+  const file = environmentFile(name, dir); // refuses a name that is not ^[a-z][a-z0-9-]*$
   if (!fs.existsSync(file)) {
     const known = listEnvironmentFiles(dir).map(environmentNameFromFile);
     throw new InputError("argument", 0, 0, "--env", `no environment "${name}" (no ${path.relative(process.cwd(), file) || file}); known: ${known.join(", ") || "none"}${didYouMean(name, known)}`);

@@ -4,6 +4,8 @@
  */
 import { closest } from "fastest-levenshtein";
 import { Cidr, cidrContains, cidrsOverlap, isAwsReserved, ipInCidr, parseCidr, parseIp } from "./cidr";
+import { RULES } from "../review/policy";
+import { awsErrors } from "./aws-checks";
 import type { EnvironmentSpec } from "./schema";
 import type { Path } from "./yamlsource";
 
@@ -84,6 +86,8 @@ export function semanticErrors(env: EnvironmentSpec): SemanticError[] {
     const ips = tier.privateIps ?? [];
     if (tier.privateIps && tier.count > ips.length)
       add([...tp, "count"], `count is ${tier.count} but only ${ips.length} fixed IP(s) are listed in privateIps`);
+    if (ips.length > tier.count)
+      add([...tp, "privateIps", tier.count], `expected at most ${tier.count} fixed IP(s) (one per instance: count is ${tier.count}), got ${ips.length}`);
     ips.forEach((text, i) => {
       const ip = parseIp(text)!;
       const sn = subnetFor(tier.subnet, i % azCount);
@@ -102,10 +106,10 @@ export function semanticErrors(env: EnvironmentSpec): SemanticError[] {
         if (prev !== undefined) add([...vp, key], `${key === "name" ? "volume name" : key === "device" ? "device name" : "mount point"} "${v[key]}" is already used by volumes[${prev}]`);
         else seen[key].set(value, i);
       }
-      if ((v.type === "io1" || v.type === "io2") && v.iops === undefined) add([...vp, "iops"], `expected iops for ${v.type} volumes, got nothing`);
-      if ((v.type === "gp2" || v.type === "st1" || v.type === "sc1") && v.iops !== undefined) add([...vp, "iops"], `${v.type} volumes take no iops`);
-      if (v.throughput !== undefined && v.type !== "gp3") add([...vp, "throughput"], `throughput applies to gp3 volumes only, got type ${v.type}`);
-      if (["/", "/boot", "/etc", "/usr", "/var", "/proc", "/sys", "/dev"].includes(v.mountPoint)) add([...vp, "mountPoint"], `"${v.mountPoint}" is a system directory; choose another mount point`);
+      // iops/throughput/size per volume type: config/aws-checks.ts
+      if (v.mountPoint.split("/").some((seg) => seg === ".." || seg === "."))
+        add([...vp, "mountPoint"], `expected an absolute path without "." or ".." segments, got "${v.mountPoint}"`);
+      else if (["/", "/boot", "/etc", "/usr", "/var", "/proc", "/sys", "/dev"].includes(v.mountPoint.replace(/(.)\/+$/, "$1"))) add([...vp, "mountPoint"], `"${v.mountPoint}" is a system directory; choose another mount point`);
     });
 
     const checkPeer = (p: string, path: Path, direction: "from" | "to") => {
@@ -113,6 +117,10 @@ export function semanticErrors(env: EnvironmentSpec): SemanticError[] {
       const c = parseCidr(p);
       if (!c) {
         add(path, `expected a tier name, "operators" or a CIDR block, got "${p}"${didYouMean(p, [...tierNames, "operators"])}`);
+        return;
+      }
+      if (c.kind === "ipv6" && !net.ipv6) {
+        add(path, `expected an IPv4 CIDR block or a tier name (network.ipv6 is false: nothing would answer on IPv6), got "${p}"`);
         return;
       }
       if (direction === "from" && tier.subnet === "private" && !cidrContains(vpc, c))
@@ -132,5 +140,14 @@ export function semanticErrors(env: EnvironmentSpec): SemanticError[] {
       rule.to.forEach((p, j) => checkPeer(p, [...tp, "egress", i, "to", j], "to"));
     });
   }
+  env.operatorCidrs.forEach((c, i) => {
+    if (!net.ipv6 && parseCidr(c)?.kind === "ipv6") add(["operatorCidrs", i], `expected an IPv4 CIDR block (network.ipv6 is false), got "${c}"`);
+  });
+  if (env.snapshots.retainDays > 1000) add(["snapshots", "retainDays"], `expected at most 1000 (the most snapshots a DLM schedule keeps), got ${env.snapshots.retainDays}`);
+  const ruleIds = RULES.map((r) => r.id);
+  env.waivers.forEach((w, i) => {
+    if (!ruleIds.includes(w.rule)) add(["waivers", i, "rule"], `expected a policy rule id (${ruleIds.join(", ")}), got "${w.rule}"${didYouMean(w.rule, ruleIds)}`);
+  });
+  errors.push(...awsErrors(env));
   return errors;
 }

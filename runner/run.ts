@@ -4,12 +4,13 @@
  * connect (one SSH connection to the bastion), execute, print the recap.
  */
 import type { Environment } from "../config/environment";
-import { loadEnvironment } from "../config/load";
+import { InputErrors, loadEnvironment } from "../config/load";
 import { InputError } from "../config/errors";
 import { Executor, exitCodeFor, playMatches, type Connector, type SecretFilter } from "./executor";
 import type { Reporter } from "./events";
 import { loadInventory, selectHosts, type Inventory, type InventoryHost } from "./inventory";
 import { listServices, loadPlaybook, type Playbook } from "./playbook";
+import { preflight } from "./preflight";
 import { HumanReporter, JsonReporter } from "./report";
 import { encryptedTiers, withUnlock } from "./unlock";
 import { SshSession } from "./ssh";
@@ -56,14 +57,19 @@ interface ServiceRun {
 export async function run(req: RunRequest, deps: RunDeps): Promise<{ code: number; executor?: Executor }> {
   const env = loadEnvironment(req.env);
   const services = expandServices(env, req.services);
-  for (const service of services) loadPlaybook(service); // an unknown service or bad playbook: said first
+  const load = playbookCache();
+  for (const service of services) load(service); // an unknown service or bad playbook: said first
+  // plays that match nothing, a service this environment has no hosts for, templates and the
+  // variables they name: all before connecting (runner/preflight.ts)
+  const problems = preflight(env, services, !req.services.includes("all"), load);
+  if (problems.length) throw new InputErrors(problems);
   const inv = loadInventory(env);
   const limited = req.limit ? selectHosts(inv, req.limit) : inv.hosts;
-  const common = req.command === "deploy" && listServices().length && safeExists("common") ? loadPlaybook("common") : undefined;
+  const common = req.command === "deploy" && listServices().length && safeExists("common", load) ? load("common") : undefined;
   const runs: ServiceRun[] = [];
   const { vault, filter } = deps.secrets(env);
   for (const service of services) {
-    let book = loadPlaybook(service);
+    let book = load(service);
     const hosts = limited.filter((h) => book.plays.some((p) => playMatches(p.hosts, h)));
     if (req.command === "unlock") {
       const tiers = encryptedTiers(env, book).filter((t) => hosts.some((h) => h.tier === t));
@@ -111,9 +117,19 @@ export async function run(req: RunRequest, deps: RunDeps): Promise<{ code: numbe
   return { code, executor };
 }
 
-function safeExists(service: string): boolean {
+/** A loader that parses each playbook once for this run (the checks and the run share it). */
+function playbookCache(): (service: string) => Playbook {
+  const loaded = new Map<string, Playbook>();
+  return (service) => {
+    let book = loaded.get(service);
+    if (!book) loaded.set(service, (book = loadPlaybook(service)));
+    return book;
+  };
+}
+
+function safeExists(service: string, load: (service: string) => Playbook): boolean {
   try {
-    loadPlaybook(service);
+    load(service);
     return true;
   } catch (e) {
     if (e instanceof InputError && e.field === "service") return false;

@@ -33,6 +33,9 @@ hb.registerHelper("indent", (n: unknown, text: unknown) =>
     .join("\n" + " ".repeat(Number(n) || 0)),
 );
 
+/** Names of the helpers above (runner/template-vars.ts tells helpers from variables with it). */
+export const HELPER_NAMES = Object.keys(hb.helpers).filter((h) => !/Missing$/.test(h));
+
 export function templatesDir(): string {
   return process.env.MULTITIER_TEMPLATES_DIR ?? "templates";
 }

@@ -51,9 +51,12 @@ export class Server extends Construct {
         encrypted: true,
         kmsKeyId: env.kmsKeyId,
         deleteOnTermination: true,
+        // root-volume tags here, not in volume_tags: the provider documents that volume_tags
+        // conflicts with aws_ebs_volume + aws_volume_attachment managed separately (our data
+        // volumes), each apply would rewrite the other's tags
+        tags: { Name: `${env.prefix}-${props.name}-root`, Tier: props.tier ?? "bastion" },
       },
       tags: { Name: `${env.prefix}-${props.name}`, Tier: props.tier ?? "bastion", Host: props.name },
-      volumeTags: { Name: `${env.prefix}-${props.name}-root`, Tier: props.tier ?? "bastion" },
       lifecycle: { ignoreChanges: ["ami"] },
     });
   }

@@ -31,7 +31,8 @@ export class SnapshotPolicy extends Construct {
       policyArn: "arn:aws:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole",
     });
     this.policy = new DlmLifecyclePolicy(this, "policy", {
-      description: `${env.prefix}: daily snapshots of data volumes`,
+      // the provider allows letters, digits, spaces, _ and - only (terraform validate refused a colon)
+      description: `${env.prefix} daily snapshots of data volumes`,
       executionRoleArn: role.arn,
       state: "ENABLED",
       policyDetails: {

@@ -10,15 +10,15 @@ import * as fs from "fs";
 import * as path from "path";
 import { Vault } from "ansible-vault";
 import { InputError } from "../../config/errors";
-import { hostsDir } from "../../config/load";
+import { checkEnvName, hostsDir } from "../../config/load";
 import { YamlSource } from "../../config/yamlsource";
 
 export function vaultFile(env: string): string {
-  return path.join(hostsDir(), `${env}.vault.yml`);
+  return path.join(hostsDir(), `${checkEnvName(env)}.vault.yml`);
 }
 
 export function vaultKeyFile(env: string): string {
-  return path.join(process.env.MULTITIER_VAULT_KEY_DIR ?? ".", `vault-key.${env}`);
+  return path.join(process.env.MULTITIER_VAULT_KEY_DIR ?? ".", `vault-key.${checkEnvName(env)}`);
 }
 
 /** The vault password, or a one-line error saying where it was looked for. */

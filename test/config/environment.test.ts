@@ -73,14 +73,14 @@ describe("multitier validate (real CLI)", () => {
     const hosts = path.join(dir, "hosts");
     fs.mkdirSync(hosts, { recursive: true });
     fs.writeFileSync(path.join(hosts, "production.yaml"), edited(badCases[0].edits));
-    const r = spawnSync(path.join(ROOT, "bin", "multitier.js"), ["validate"], { cwd: dir, encoding: "utf8", env: { ...process.env, MULTITIER_HOSTS_DIR: "hosts" } });
+    const r = spawnSync(path.join(ROOT, "bin", "multitier.js"), ["validate", "--no-terraform"], { cwd: dir, encoding: "utf8", env: { ...process.env, MULTITIER_HOSTS_DIR: "hosts" } });
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split("\n")).toEqual([badCases[0].error]);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
   test("the shipped files pass", () => {
-    const out = execFileSync(path.join(ROOT, "bin", "multitier.js"), ["validate"], { cwd: ROOT, encoding: "utf8" });
+    const out = execFileSync(path.join(ROOT, "bin", "multitier.js"), ["validate", "--no-terraform"], { cwd: ROOT, encoding: "utf8" });
     expect(out).toMatch(/hosts\/production\.yaml: ok/);
     expect(out).toMatch(/hosts\/staging\.yaml: ok/);
   });

@@ -135,8 +135,9 @@ maybe("runner through the bastion (lab)", () => {
     lab.sh("webapp", "rm -f /srv/mt/inline.txt /srv/mt/conf");
     const before = lab.checksums("webapp", "/srv/mt");
     const r = await lab.cli(["deploy", "everything", "--env", "lab", "--limit", "webapp"], { MULTITIER_TEMPLATES_DIR: tdir });
-    expect(r.code).toBe(2);
-    expect(r.stdout).toMatch(/failed\s+a rendered file — .*motd\.hbs:3:\d+ no_such\.variable: variable is not defined/);
+    // found before connecting (runner/preflight.ts): one line, exit 1, nothing sent
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^\S*motd\.hbs:3:\d+ no_such\.variable: expected variable "no_such" under vars: in \S*lab\.yaml \(tier \w+ uses it here\), got nothing\n$/);
     expect(lab.checksums("webapp", "/srv/mt")).toBe(before);
   }, 60_000);
 

@@ -205,6 +205,20 @@ describe("volumes", () => {
     expect(dlm.policy_details.schedule[0].create_rule).toEqual({ interval: 24, interval_unit: "HOURS", times: ["03:00"] });
     expect(dlm.policy_details.schedule[0].retain_rule).toEqual({ count: 14 });
   });
+
+  test("the DLM description keeps to the provider's alphabet (letters, digits, spaces, _ and -)", () => {
+    for (const s of [prod, staging]) {
+      const [[, dlm]] = s.of("aws_dlm_lifecycle_policy");
+      expect(dlm.description).toMatch(/^[0-9A-Za-z _-]+$/);
+    }
+  });
+
+  test("root-volume tags in root_block_device, never volume_tags (the provider's conflict with separately attached aws_ebs_volume)", () => {
+    for (const [id, i] of prod.of("aws_instance")) {
+      expect([id, i.volume_tags]).toEqual([id, undefined]);
+      expect(i.root_block_device.tags).toEqual({ Name: `${i.tags.Name}-root`, Tier: i.tags.Tier });
+    }
+  });
 });
 
 describe("outputs and backend", () => {
