@@ -23,6 +23,7 @@ export interface DataVolumeProps {
 
 export class DataVolume extends Construct {
   readonly ebs: EbsVolume;
+  readonly attachment: VolumeAttachment;
 
   constructor(scope: Construct, id: string, props: DataVolumeProps) {
     super(scope, id);
@@ -47,7 +48,7 @@ export class DataVolume extends Construct {
       },
       lifecycle: { preventDestroy: v.holdsData },
     });
-    new VolumeAttachment(this, "attachment", {
+    this.attachment = new VolumeAttachment(this, "attachment", {
       deviceName: v.device,
       volumeId: this.ebs.id,
       instanceId: props.instanceId,

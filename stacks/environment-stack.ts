@@ -10,6 +10,7 @@ import { KeyPair } from "@cdktf/provider-aws/lib/key-pair";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import type { Environment } from "../config/environment";
 import { DataVolume } from "./data-volume";
+import { moveFromLegacyNames, serverId, volumeId } from "./identities";
 import { InventoryOutput } from "./inventory-output";
 import { defaultTags } from "./names";
 import { Network } from "./network";
@@ -61,7 +62,7 @@ export class EnvironmentStack extends TerraformStack {
     const hosts = env.hosts.map((spec) => {
       const tier = env.tiers[spec.tier];
       const subnets = spec.subnet === "public" ? net.publicSubnets : net.privateSubnets;
-      const server = new Server(this, `host-${spec.name}`, {
+      const server = new Server(this, serverId(spec.name), {
         env,
         name: spec.name,
         tier: spec.tier,
@@ -77,7 +78,7 @@ export class EnvironmentStack extends TerraformStack {
       });
       const volumes: Record<string, DataVolume> = {};
       for (const volume of spec.volumes)
-        volumes[volume.name] = new DataVolume(this, `volume-${spec.name}-${volume.name}`, {
+        volumes[volume.name] = new DataVolume(this, volumeId(spec.name, volume.name), {
           env,
           host: spec.name,
           tier: spec.tier,
@@ -85,6 +86,7 @@ export class EnvironmentStack extends TerraformStack {
           availabilityZone: env.availabilityZones[spec.azIndex],
           instanceId: server.instance.id,
         });
+      moveFromLegacyNames(spec, tier.count, server.instance, volumes);
       return { spec, instance: server.instance, volumes };
     });
 

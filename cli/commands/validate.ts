@@ -1,6 +1,10 @@
-/** `multitier validate [--env E]`: check environment files; every problem is one line, exit 2. */
+/**
+ * `multitier validate [--env E]`: check environment files; every problem is one line, exit 2.
+ * Also refuses removing a host whose volumes hold data unless `tiers.<t>.retire` names it.
+ */
 import { environmentNameFromFile } from "../../config/environment";
 import { InputError } from "../../config/errors";
+import { checkRemovals } from "../../config/identities";
 import { checkEnvironment, environmentFile, listEnvironmentFiles } from "../../config/load";
 import { YamlSource } from "../../config/yamlsource";
 import { EXIT } from "../exit";
@@ -17,7 +21,10 @@ export const registerValidate: Register = (program, setExit) => {
       for (const file of files) {
         let errors: InputError[];
         try {
-          errors = checkEnvironment(YamlSource.read(file)).errors;
+          const source = YamlSource.read(file);
+          const checked = checkEnvironment(source);
+          // hosts that exist (outputs, git HEAD) and would go with their data: refused unless retired
+          errors = checked.env ? checkRemovals(source, checked.env) : checked.errors;
         } catch (e) {
           errors = [e as InputError];
         }

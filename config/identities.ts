@@ -1,0 +1,114 @@
+/**
+ * Host identities over time. A host is named by its number in its tier (environment.ts), so
+ * the only way a host disappears is a lower `count` (or a removed tier). Removing a host
+ * whose volumes hold data is refused unless the file says so for that host:
+ *   tiers.<tier>.retire: [webapp-3]
+ * Which hosts exist is known from two places, both read when present:
+ *   - hosts/<env>.outputs.json (`make inventory`: what the last apply created), and
+ *   - the environment file as committed at git HEAD (what the last reviewed change declared).
+ * A host in either that the file no longer declares is "being removed".
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import type { Environment } from "./environment";
+import { environmentNameFromFile, expandHosts } from "./environment";
+import type { InputError } from "./errors";
+import type { EnvironmentSpec, TierSpec } from "./schema";
+import type { SemanticError } from "./validate";
+import { YamlSource } from "./yamlsource";
+
+/** A host that exists (or existed at HEAD), with the names of its volumes that hold data. */
+export interface KnownHost {
+  name: string;
+  tier: string;
+  dataVolumes: string[];
+  /** where we learnt about it, for the message */
+  source: string;
+}
+
+const hostNumber = (tier: string, name: string): number | undefined => {
+  if (name === tier) return 1;
+  const m = new RegExp(`^${tier.replace(/[-]/g, "\\-")}-(\\d+)$`).exec(name);
+  return m && Number(m[1]) >= 2 ? Number(m[1]) : undefined;
+};
+
+/** `retire` entries must name hosts of their tier that the file no longer declares. */
+export function retireErrors(spec: EnvironmentSpec): SemanticError[] {
+  const errors: SemanticError[] = [];
+  for (const [tier, t] of Object.entries(spec.tiers) as [string, TierSpec][])
+    t.retire.forEach((name, i) => {
+      const p = ["tiers", tier, "retire", i];
+      const n = hostNumber(tier, name);
+      if (n === undefined) errors.push({ path: p, message: `expected a host name of tier ${tier} (${tier}, ${tier}-2, ${tier}-3 …), got "${name}"` });
+      else if (n <= t.count) errors.push({ path: p, message: `host ${name} is still declared (count: ${t.count}); lower count to remove it, or drop it from retire` });
+    });
+  return errors;
+}
+
+/** Hosts recorded in the stack's outputs (`make inventory`), in either shape runner/inventory.ts reads. */
+export function deployedHosts(outputsFile: string): KnownHost[] {
+  let json: any;
+  try {
+    json = JSON.parse(fs.readFileSync(outputsFile, "utf8"));
+  } catch {
+    return []; // absent or unreadable: the runner reports a broken outputs file where it needs it
+  }
+  const inv = json?.inventory?.value ?? json?.inventory ?? (Object.values(json ?? {}) as any[]).find((v) => v?.inventory)?.inventory;
+  const hosts = inv?.hosts;
+  if (!hosts || typeof hosts !== "object") return [];
+  return Object.entries(hosts as Record<string, any>)
+    .filter(([, h]) => h && typeof h.tier === "string")
+    .map(([name, h]) => ({ name, tier: h.tier, dataVolumes: Object.keys(h.volumes ?? {}), source: outputsFile }));
+}
+
+/** Hosts the environment file declared at git HEAD (none when it is not committed). */
+export function committedHosts(file: string): { hosts: KnownHost[]; spec?: EnvironmentSpec } {
+  let text: string;
+  try {
+    text = execFileSync("git", ["show", `HEAD:./${path.basename(file)}`], { cwd: path.dirname(file), encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  } catch {
+    return { hosts: [] };
+  }
+  // lazy: load.ts imports this module
+  const { checkEnvironment } = require("./load") as typeof import("./load");
+  const env = checkEnvironment(new YamlSource(file, text)).env;
+  if (!env) return { hosts: [] };
+  const hosts = expandHosts(env).map((h) => ({ name: h.name, tier: h.tier, dataVolumes: h.volumes.filter((v) => v.holdsData).map((v) => v.name), source: "git HEAD" }));
+  return { hosts, spec: env };
+}
+
+/** One error per known host that would be removed with data and is not listed in `retire`. */
+export function removalErrors(source: YamlSource, env: Environment, known: KnownHost[], committed?: EnvironmentSpec): InputError[] {
+  const declared = new Set(env.hosts.map((h) => h.name));
+  const byName = new Map<string, KnownHost & { sources: string[] }>();
+  for (const k of known) {
+    if (declared.has(k.name)) continue;
+    const prev = byName.get(k.name);
+    if (prev) prev.sources.push(k.source);
+    else byName.set(k.name, { ...k, sources: [k.source] });
+  }
+  const errors: InputError[] = [];
+  for (const h of [...byName.values()].sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true }))) {
+    // what holds data: the file's own word for the tier, else the committed file's, else every volume the outputs list
+    const tierSpec = env.tiers[h.tier] ?? committed?.tiers[h.tier];
+    const data = tierSpec ? tierSpec.volumes.filter((v) => v.holdsData).map((v) => v.name) : h.dataVolumes;
+    if (data.length === 0) continue;
+    const what = `host ${h.name} and its data volume(s) ${data.join(", ")} (known from ${h.sources.join(" and ")})`;
+    if (!env.tiers[h.tier]) {
+      errors.push(source.error(["tiers"], `removing tier "${h.tier}" removes ${what}; first set holdsData: false on the volumes whose data may go (commit and apply that), then remove the tier`, true));
+      continue;
+    }
+    if (env.tiers[h.tier].retire.includes(h.name)) continue;
+    errors.push(source.error(["tiers", h.tier, "count"], `count ${env.tiers[h.tier].count} removes ${what}; to remove it and its data, list it in tiers.${h.tier}.retire`));
+  }
+  return errors;
+}
+
+/** The removal check with the hosts known from `hosts/<env>.outputs.json` and git HEAD. */
+export function checkRemovals(source: YamlSource, env: Environment): InputError[] {
+  if (env.platform === "lab") return [];
+  const outputs = path.join(path.dirname(source.file), `${environmentNameFromFile(source.file)}.outputs.json`);
+  const committed = committedHosts(source.file);
+  return removalErrors(source, env, [...deployedHosts(outputs), ...committed.hosts], committed.spec);
+}
