@@ -3,7 +3,7 @@
  * network, security groups, key pair, bastion, the tiers' instances and volumes, the
  * snapshot policy and the runner's inventory output.
  */
-import { Fn, LocalBackend, S3Backend, TerraformStack } from "cdktf";
+import { App, Fn, LocalBackend, S3Backend, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { DataAwsAmi } from "@cdktf/provider-aws/lib/data-aws-ami";
 import { KeyPair } from "@cdktf/provider-aws/lib/key-pair";
@@ -17,6 +17,7 @@ import { Network } from "./network";
 import { SecurityGroups } from "./security-groups";
 import { Server } from "./server";
 import { SnapshotPolicy } from "./snapshot-policy";
+import { backendPath } from "./state";
 
 export interface EnvironmentStackProps {
   env: Environment;
@@ -95,11 +96,14 @@ export class EnvironmentStack extends TerraformStack {
   }
 }
 
-/** Local state by default; S3 with a lock file and encryption when the file names a bucket. */
+/**
+ * Local state by default (terraform.<env>.tfstate in the project root, outside cdktf.out:
+ * stacks/state.ts); S3 with a lock file and encryption when the file names a bucket.
+ */
 function configureBackend(stack: TerraformStack, env: Environment): void {
   const s3 = env.backend.s3;
   if (!s3) {
-    new LocalBackend(stack, { path: `terraform.${env.name}.tfstate` });
+    new LocalBackend(stack, { path: backendPath(env.name, App.of(stack).outdir) });
     return;
   }
   new S3Backend(stack, {

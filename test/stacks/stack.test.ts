@@ -217,7 +217,7 @@ describe("outputs and backend", () => {
   });
 
   test("local backend by default; S3 with lock file and encryption when a bucket is named", () => {
-    expect(prod.json.terraform.backend.local.path).toBe("terraform.production.tfstate");
+    expect(prod.json.terraform.backend.local.path).toBe("../../../terraform.production.tfstate");
     const text = fs.readFileSync(path.join(ROOT, "hosts", "production.yaml"), "utf8").replace("keyPair:", "backend:\n  s3: { bucket: my-state }\nkeyPair:");
     const { env } = checkEnvironment(new YamlSource("hosts/production.yaml", text));
     const s3 = synthEnv(env!).json.terraform.backend.s3;
