@@ -16,7 +16,7 @@ import { defaultTags } from "./names";
 import { Network } from "./network";
 import { SecurityGroups } from "./security-groups";
 import { Server } from "./server";
-import { SnapshotPolicy } from "./snapshot-policy";
+import { SnapshotPolicy, SNAPSHOT_TAG, snapshotTagValue } from "./snapshot-policy";
 import { backendPath } from "./state";
 
 export interface EnvironmentStackProps {
@@ -60,6 +60,8 @@ export class EnvironmentStack extends TerraformStack {
       protect: false,
     });
 
+    // hosts with data are snapshotted whole (all data volumes at one moment): the policy targets them
+    const snapshotted = (volumes: { holdsData: boolean }[]) => env.snapshots.enabled && volumes.some((v) => v.holdsData);
     const hosts = env.hosts.map((spec) => {
       const tier = env.tiers[spec.tier];
       const subnets = spec.subnet === "public" ? net.publicSubnets : net.privateSubnets;
@@ -76,6 +78,7 @@ export class EnvironmentStack extends TerraformStack {
         keyName,
         rootVolumeGb: tier.rootVolumeGb,
         protect: tier.volumes.some((v) => v.holdsData),
+        extraTags: snapshotted(spec.volumes) ? { [SNAPSHOT_TAG]: snapshotTagValue(env) } : undefined,
       });
       const volumes: Record<string, DataVolume> = {};
       for (const volume of spec.volumes)
@@ -91,7 +94,7 @@ export class EnvironmentStack extends TerraformStack {
       return { spec, instance: server.instance, volumes };
     });
 
-    if (env.snapshots.enabled && env.hosts.some((h) => h.volumes.some((v) => v.holdsData))) new SnapshotPolicy(this, "snapshots", { env });
+    if (env.hosts.some((h) => snapshotted(h.volumes))) new SnapshotPolicy(this, "snapshots", { env });
     new InventoryOutput(this, "outputs", { env, bastion: bastion.instance, hosts });
   }
 }

@@ -25,6 +25,8 @@ export interface ServerProps {
   rootVolumeGb: number;
   /** refuse API termination (hosts whose tier holds data) */
   protect: boolean;
+  /** more instance tags (e.g. the snapshot policy's target tag) */
+  extraTags?: Record<string, string>;
 }
 
 export class Server extends Construct {
@@ -52,7 +54,7 @@ export class Server extends Construct {
         kmsKeyId: env.kmsKeyId,
         deleteOnTermination: true,
       },
-      tags: { Name: `${env.prefix}-${props.name}`, Tier: props.tier ?? "bastion", Host: props.name },
+      tags: { Name: `${env.prefix}-${props.name}`, Tier: props.tier ?? "bastion", Host: props.name, ...props.extraTags },
       volumeTags: { Name: `${env.prefix}-${props.name}-root`, Tier: props.tier ?? "bastion" },
       lifecycle: { ignoreChanges: ["ami"] },
     });
