@@ -15,9 +15,15 @@ const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ").slice(0,
 
 function header(a: Analysis, title: string): string[] {
   const c = a.counts;
-  const lines = [MARKER, `## ${title}`, "", `**${a.planLine}**`, "", `Replacements: **${c.replace}** · Imports: **${c.import}** · Moves: **${c.move}** · Forgets: **${c.forget}**`, ""];
+  const lines = [MARKER, `## ${title}`, "", `**${a.planLine}**`, ""];
+  if (a.errored && !a.planLine.startsWith("Planning failed"))
+    lines.push("> [!WARNING]", "> **Planning failed.** Terraform encountered an error while generating this plan: the actions below are what it planned before the error; this plan cannot be applied.", "");
+  // our own counts, on their own line: Terraform's Plan line never has them
+  const reads = c.read ? ` · Reads: **${c.read}**` : "";
+  lines.push(`Replacements: **${c.replace}** · Imports: **${c.import}** · Moves: **${c.move}** · Forgets: **${c.forget}**${reads}`, "");
   if (a.danger.length) {
-    lines.push("> [!CAUTION]", "> **This plan destroys or replaces resources that hold data.** Check each one before applying:");
+    const moves = a.danger.some((d) => d.action === "change") ? ", or moves the state or the region" : "";
+    lines.push("> [!CAUTION]", `> **This plan destroys or replaces resources that hold data${moves}.** Check each one before applying:`);
     for (const d of a.danger) {
       const forced = d.forcedBy.length ? `; forced by ${d.forcedBy.map(code).join(", ")}` : "";
       const reason = d.reason ? `; reason: ${code(d.reason)}` : "";
@@ -38,6 +44,11 @@ function resourceBlock(r: ResourceReport, withDetails: boolean): string {
 
 function body(a: Analysis, withDetails: boolean): string[] {
   const out: string[] = [];
+  if (a.config.length) {
+    out.push("### Provider and backend", "", "| stack | setting | before | after |", "|---|---|---|---|");
+    for (const c of a.config) out.push(`| ${code(c.stack)} | ${cell(c.subject)} | ${cell(c.before)} | ${cell(c.after)} |`);
+    out.push("");
+  }
   if (a.securityGroups.length) {
     out.push("### Security-group rules", "", "| | rule | group |", "|---|---|---|");
     for (const r of a.securityGroups) out.push(`| ${r.change === "opened" ? "🔓 opened" : "🔒 closed"} | ${code(r.rule)} | ${code(r.group)} |`);
@@ -82,5 +93,5 @@ export function renderMarkdown(a: Analysis, title = "Terraform plan review", lim
 }
 
 export function renderJson(a: Analysis): string {
-  return JSON.stringify({ planLine: a.planLine, counts: a.counts, danger: a.danger, groups: a.groups, securityGroups: a.securityGroups, drift: a.drift, outputs: a.outputs }, null, 2);
+  return JSON.stringify({ planLine: a.planLine, errored: a.errored, counts: a.counts, danger: a.danger, groups: a.groups, securityGroups: a.securityGroups, drift: a.drift, outputs: a.outputs, config: a.config }, null, 2);
 }

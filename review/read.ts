@@ -23,12 +23,28 @@ export interface ResourceChange {
   action_reason?: string;
 }
 
+/** A change that is not a resource: provider configuration, backend (synth diff only). */
+export interface ConfigChange {
+  stack: string;
+  subject: string;
+  before: string;
+  after: string;
+  /** what it means, when it puts the state or the resources at risk (raises the banner) */
+  danger?: string;
+}
+
 export interface TerraformPlan {
   format_version?: string;
   terraform_version?: string;
   resource_changes?: ResourceChange[];
   resource_drift?: ResourceChange[];
   output_changes?: Record<string, { actions: string[]; before?: unknown; after?: unknown; after_unknown?: unknown; before_sensitive?: unknown; after_sensitive?: unknown }>;
+  /** Terraform ≥ 1.6: planning stopped on an error */
+  errored?: boolean;
+  /** Terraform ≥ 1.14: action invocations (counted in the Plan line as "Actions: N to invoke.") */
+  action_invocations?: unknown[];
+  /** our own field, set by the synth diff: provider and backend changes */
+  configuration_changes?: ConfigChange[];
 }
 
 export class PlanReadError extends Error {}
