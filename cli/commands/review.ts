@@ -26,7 +26,7 @@ export const registerReview: Register = (program, setExit) => {
         let title = "Terraform plan review";
         if (o.synthDiff) {
           analysis = analyze(synthDiff(o.synthDiff));
-          title = `Synthesized change against ${o.synthDiff} (no credentials: predicted from cdk.tf.json)`;
+          title = `Synthesized change against ${o.synthDiff} (predicted, no credentials)`;
           analysis.planLine = analysis.planLine.replace(/^Plan:/, "Predicted:").replace(/^No changes\./, "Predicted: no changes.");
         } else {
           if (!plan) throw new PlanReadError("expected a plan file (terraform show -json <planfile> > plan.json), - for stdin, or --synth-diff <ref>");
