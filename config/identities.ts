@@ -6,7 +6,8 @@
  * Which hosts exist is known from two places, both read when present:
  *   - hosts/<env>.outputs.json (`make inventory`: what the last apply created), and
  *   - the environment file as committed at git HEAD (what the last reviewed change declared).
- * A host in either that the file no longer declares is "being removed".
+ * A host in either that the file no longer declares is "being removed". (The `retire`
+ * entries themselves are checked with the file: retire.ts.)
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -14,8 +15,8 @@ import * as path from "path";
 import type { Environment } from "./environment";
 import { environmentNameFromFile, expandHosts } from "./environment";
 import type { InputError } from "./errors";
-import type { EnvironmentSpec, TierSpec } from "./schema";
-import type { SemanticError } from "./validate";
+import { checkEnvironment } from "./load";
+import type { EnvironmentSpec } from "./schema";
 import { YamlSource } from "./yamlsource";
 
 /** A host that exists (or existed at HEAD), with the names of its volumes that hold data. */
@@ -25,25 +26,6 @@ export interface KnownHost {
   dataVolumes: string[];
   /** where we learnt about it, for the message */
   source: string;
-}
-
-const hostNumber = (tier: string, name: string): number | undefined => {
-  if (name === tier) return 1;
-  const m = new RegExp(`^${tier.replace(/[-]/g, "\\-")}-(\\d+)$`).exec(name);
-  return m && Number(m[1]) >= 2 ? Number(m[1]) : undefined;
-};
-
-/** `retire` entries must name hosts of their tier that the file no longer declares. */
-export function retireErrors(spec: EnvironmentSpec): SemanticError[] {
-  const errors: SemanticError[] = [];
-  for (const [tier, t] of Object.entries(spec.tiers) as [string, TierSpec][])
-    t.retire.forEach((name, i) => {
-      const p = ["tiers", tier, "retire", i];
-      const n = hostNumber(tier, name);
-      if (n === undefined) errors.push({ path: p, message: `expected a host name of tier ${tier} (${tier}, ${tier}-2, ${tier}-3 …), got "${name}"` });
-      else if (n <= t.count) errors.push({ path: p, message: `host ${name} is still declared (count: ${t.count}); lower count to remove it, or drop it from retire` });
-    });
-  return errors;
 }
 
 /** Hosts recorded in the stack's outputs (`make inventory`), in either shape runner/inventory.ts reads. */
@@ -70,8 +52,6 @@ export function committedHosts(file: string): { hosts: KnownHost[]; spec?: Envir
   } catch {
     return { hosts: [] };
   }
-  // lazy: load.ts imports this module
-  const { checkEnvironment } = require("./load") as typeof import("./load");
   const env = checkEnvironment(new YamlSource(file, text)).env;
   if (!env) return { hosts: [] };
   const hosts = expandHosts(env).map((h) => ({ name: h.name, tier: h.tier, dataVolumes: h.volumes.filter((v) => v.holdsData).map((v) => v.name), source: "git HEAD" }));

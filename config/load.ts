@@ -12,7 +12,7 @@ import { environmentSchema, EnvironmentSpec } from "./schema";
 import { didYouMean, semanticErrors } from "./validate";
 import { YamlSource } from "./yamlsource";
 import { Environment, environmentNameFromFile, expandHosts } from "./environment";
-import { retireErrors } from "./identities";
+import { retireErrors } from "./retire";
 
 /** Several one-line errors; its message is those lines joined with newlines. */
 export class InputErrors extends Error {
