@@ -5,7 +5,8 @@
  *   tiers.<tier>.retire: [webapp-3]
  * Which hosts exist is known from two places, both read when present:
  *   - hosts/<env>.outputs.json (`make inventory`: what the last apply created), and
- *   - the environment file as committed at git HEAD (what the last reviewed change declared).
+ *   - the environment file as committed at git HEAD (what the last reviewed change declared),
+ *     or at another ref (`multitier validate --base origin/main` in CI).
  * A host in either that the file no longer declares is "being removed". (The `retire`
  * entries themselves are checked with the file: retire.ts.)
  */
@@ -44,17 +45,17 @@ export function deployedHosts(outputsFile: string): KnownHost[] {
     .map(([name, h]) => ({ name, tier: h.tier, dataVolumes: Object.keys(h.volumes ?? {}), source: outputsFile }));
 }
 
-/** Hosts the environment file declared at git HEAD (none when it is not committed). */
-export function committedHosts(file: string): { hosts: KnownHost[]; spec?: EnvironmentSpec } {
+/** Hosts the environment file declared at a git ref, HEAD by default (none when it is not committed there). */
+export function committedHosts(file: string, ref = "HEAD"): { hosts: KnownHost[]; spec?: EnvironmentSpec } {
   let text: string;
   try {
-    text = execFileSync("git", ["show", `HEAD:./${path.basename(file)}`], { cwd: path.dirname(file), encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    text = execFileSync("git", ["show", `${ref}:./${path.basename(file)}`], { cwd: path.dirname(file), encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
   } catch {
     return { hosts: [] };
   }
   const env = checkEnvironment(new YamlSource(file, text)).env;
   if (!env) return { hosts: [] };
-  const hosts = expandHosts(env).map((h) => ({ name: h.name, tier: h.tier, dataVolumes: h.volumes.filter((v) => v.holdsData).map((v) => v.name), source: "git HEAD" }));
+  const hosts = expandHosts(env).map((h) => ({ name: h.name, tier: h.tier, dataVolumes: h.volumes.filter((v) => v.holdsData).map((v) => v.name), source: `git ${ref}` }));
   return { hosts, spec: env };
 }
 
@@ -85,10 +86,13 @@ export function removalErrors(source: YamlSource, env: Environment, known: Known
   return errors;
 }
 
-/** The removal check with the hosts known from `hosts/<env>.outputs.json` and git HEAD. */
-export function checkRemovals(source: YamlSource, env: Environment): InputError[] {
+/**
+ * The removal check with the hosts known from `hosts/<env>.outputs.json` and the file at git
+ * HEAD — or at `baseRef` (CI: the pull request's base branch, where HEAD is the change itself).
+ */
+export function checkRemovals(source: YamlSource, env: Environment, baseRef = "HEAD"): InputError[] {
   if (env.platform === "lab") return [];
   const outputs = path.join(path.dirname(source.file), `${environmentNameFromFile(source.file)}.outputs.json`);
-  const committed = committedHosts(source.file);
+  const committed = committedHosts(source.file, baseRef);
   return removalErrors(source, env, [...deployedHosts(outputs), ...committed.hosts], committed.spec);
 }

@@ -15,7 +15,8 @@ export const registerValidate: Register = (program, setExit) => {
     .command("validate")
     .description("check environment files under hosts/ (all of them, or --env E)")
     .option("--env <env>", "environment name (hosts/<env>.yaml)")
-    .action((opts: { env?: string }) => {
+    .option("--base <ref>", "git ref whose environment files say which hosts exist (default HEAD; CI: the base branch)", "HEAD")
+    .action((opts: { env?: string; base: string }) => {
       const files = opts.env ? [environmentFile(opts.env)] : listEnvironmentFiles();
       let bad = 0;
       for (const file of files) {
@@ -24,7 +25,7 @@ export const registerValidate: Register = (program, setExit) => {
           const source = YamlSource.read(file);
           const checked = checkEnvironment(source);
           // hosts that exist (outputs, git HEAD) and would go with their data: refused unless retired
-          errors = checked.env ? checkRemovals(source, checked.env) : checked.errors;
+          errors = checked.env ? checkRemovals(source, checked.env, opts.base) : checked.errors;
         } catch (e) {
           errors = [e as InputError];
         }

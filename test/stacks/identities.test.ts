@@ -93,7 +93,7 @@ describe("scaling webapp and database 1 → 2 → 3 → 2", () => {
 
 describe("validate refuses removing a host with data unless retired", () => {
   let dir: string;
-  const run = () => spawnSync(CLI, ["validate"], { cwd: dir, encoding: "utf8", env: { ...process.env, MULTITIER_HOSTS_DIR: path.join(dir, "hosts") } });
+  const run = (...args: string[]) => spawnSync(CLI, ["validate", ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, MULTITIER_HOSTS_DIR: path.join(dir, "hosts") } });
   const write = (text: string) => fs.writeFileSync(path.join(dir, "hosts", "production.yaml"), text);
   const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.org", ...args], { cwd: dir, stdio: "ignore" });
   beforeEach(() => {
@@ -135,6 +135,20 @@ describe("validate refuses removing a host with data unless retired", () => {
     write(production(2).replace("mountPoint: /log, filesystem: ext4, mountOptions: [defaults, noatime, noexec] }\n\n  analysis", "mountPoint: /log, filesystem: ext4, mountOptions: [defaults, noatime, noexec], holdsData: false }\n\n  analysis"));
     const r2 = run();
     expect(r2.stderr.trim().split("\n").map((l) => /tiers\.(\w+)\.count/.exec(l)?.[1])).toEqual(["database"]);
+  });
+
+  test("CI: the shrink committed on the branch is checked against the base branch (--base)", () => {
+    git("init", "-q", "-b", "main");
+    write(production(3));
+    git("add", ".");
+    git("commit", "-qm", "three");
+    git("checkout", "-qb", "shrink");
+    write(production(2));
+    git("commit", "-qam", "two");
+    expect(run().status).toBe(0); // HEAD is the change itself
+    const r = run("--base", "main");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("count 2 removes host webapp-3 and its data volume(s) log (known from git main)");
   });
 });
 
