@@ -61,7 +61,10 @@ synth: ## synthesize every environment's stack to cdktf.out/ (JSON and HCL)
 diff: ## show what `cdktf deploy` would change for ENV (needs AWS credentials)
 	npx --no-install cdktf diff $(ENV)
 
-apply: ## deploy the ENV stack with cdktf (asks for confirmation)
+apply: ## deploy the ENV stack with cdktf (asks for confirmation); refuses hosts removed with data and state left in cdktf.out
+	$(MULTITIER) validate --env $(ENV)
+	@node --import tsx scripts/state.ts warn $(ENV)
+	@node --import tsx scripts/state.ts guard $(ENV)
 	npx --no-install cdktf deploy $(ENV)
 
 inventory: ## refresh hosts/<ENV>.outputs.json from the deployed stack (terraform output -json)
@@ -79,9 +82,12 @@ policy: ## check every environment's synthesized Terraform against the policy ru
 review: ## review the change against BASE (default origin/main) without credentials: synth diff
 	$(MULTITIER) review --synth-diff $(or $(BASE),origin/main)
 
-plan: ## synth, policy, terraform plan (only where AWS credentials exist) and its review, for ENV
+plan: ## validate, synth, policy, terraform plan (only where AWS credentials exist) and its review, for ENV
+	$(MULTITIER) validate --env $(ENV)
 	node --import tsx main.ts
 	$(MULTITIER) policy --env $(ENV)
+	@node --import tsx scripts/state.ts warn $(ENV)
+	@node --import tsx scripts/state.ts guard $(ENV)
 	@if [ -n "$$AWS_ACCESS_KEY_ID$$AWS_PROFILE$$AWS_WEB_IDENTITY_TOKEN_FILE" ] || [ -f "$$HOME/.aws/credentials" ]; then \
 	  cd cdktf.out/stacks/$(ENV) && terraform init -input=false >/dev/null && terraform plan -input=false -out=plan.tfplan && terraform show -json plan.tfplan > plan.json && cd $(CURDIR) && $(MULTITIER) review cdktf.out/stacks/$(ENV)/plan.json; \
 	else echo "plan: no AWS credentials here: skipping terraform plan (the synth-diff review needs none: make review)"; fi

@@ -1,7 +1,10 @@
 /**
  * The validated environment, with the instances expanded: what the stacks build and what
- * the runner connects to. Host names are `<tier>` for a single instance and `<tier>-<n>`
- * (1-based) otherwise; the AWS Name tag is `<prefix>-<host name>`.
+ * the runner connects to. A host's name never depends on how many hosts its tier has: the
+ * first host is `<tier>`, the next ones `<tier>-2`, `<tier>-3` … (1-based), so growing a
+ * tier only adds hosts and shrinking it removes the highest-numbered ones. The AWS Name tag
+ * is `<prefix>-<host name>`; the host's fixed IP is `privateIps[n-1]` and its AZ is chosen
+ * by its number, so both follow the host.
  */
 import * as path from "path";
 import type { EnvironmentSpec, TierSpec, VolumeSpec } from "./schema";
@@ -26,7 +29,17 @@ export interface Environment extends EnvironmentSpec {
   hosts: HostSpec[];
 }
 
-export function hostName(tier: string, index: number, count: number): string {
+/** The name of the tier's host number `index + 1`, the same whatever the tier's count. */
+export function hostName(tier: string, index: number): string {
+  return index === 0 ? tier : `${tier}-${index + 1}`;
+}
+
+/**
+ * The name the same host had before names became stable: a tier of two or more called its
+ * first host `<tier>-1`. The stacks emit `moved` blocks from these names (see
+ * stacks/identities.ts).
+ */
+export function legacyHostName(tier: string, index: number, count: number): string {
   return count === 1 ? tier : `${tier}-${index + 1}`;
 }
 
@@ -36,7 +49,7 @@ export function expandHosts(spec: EnvironmentSpec): HostSpec[] {
   for (const [tier, t] of Object.entries(spec.tiers) as [string, TierSpec][]) {
     for (let i = 0; i < t.count; i++) {
       hosts.push({
-        name: hostName(tier, i, t.count),
+        name: hostName(tier, i),
         tier,
         index: i,
         azIndex: i % azCount,

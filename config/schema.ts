@@ -109,6 +109,8 @@ export const tierSchema = z
       serves: list(servedPort).default([]),
       egress: list(egressRule).default([]),
       volumes: list(volumeSchema).default([]),
+      /** hosts of this tier whose removal (with their data volumes) is intended: config/identities.ts */
+      retire: list(str("a host name such as webapp-3")).default([]),
       vars: vars(),
     },
     expecting("a tier mapping"),

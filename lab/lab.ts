@@ -102,7 +102,7 @@ export async function labUp(opts: LabOptions): Promise<LabState> {
   const hosts: LabHost[] = [];
   for (const [tier, t] of Object.entries(env.tiers))
     for (let i = 0; i < per; i++) {
-      const name = hostName(tier, i, per);
+      const name = hostName(tier, i);
       const address = subnetAddresses(t.subnet === "public" ? pub : priv).host(counters[t.subnet]++);
       hosts.push({ name, tier, ns: ns(name), dir: path.join(labDir, name), address, subnet: t.subnet, volumes: [] });
     }

@@ -1,10 +1,17 @@
 /**
- * What a plan does, in the terms a reviewer needs: Terraform's own counts, the stateful
- * resources it destroys or replaces (the banner), changes grouped by tier and action with
- * their attributes (unknown and sensitive values shown as such), security-group rules
- * opened and closed, drift, output changes.
+ * What a plan does, in the terms a reviewer needs: Terraform's own Plan line (counted as
+ * Terraform's renderer counts: internal/command/jsonformat/plan.go), our extra counts, the
+ * stateful resources it destroys or replaces (the banner: stateful.ts), changes grouped by
+ * tier and action with their attributes (unknown and sensitive values shown as such),
+ * security-group rules opened and closed, drift, output changes, and — from the synth diff —
+ * provider and backend changes.
  */
-import type { ResourceChange, TerraformPlan } from "./read";
+import type { ConfigChange, ResourceChange, TerraformPlan } from "./read";
+import { securityGroupChanges, type RuleChange } from "./rule-changes";
+import { statefulRow } from "./stateful";
+import { SENSITIVE, UNKNOWN } from "./unknown";
+
+export { SENSITIVE, UNKNOWN, type RuleChange };
 
 export type Action = "create" | "update" | "delete" | "replace" | "read" | "forget" | "no-op";
 
@@ -16,6 +23,10 @@ export interface Counts {
   import: number;
   move: number;
   forget: number;
+  /** data sources read during apply (not in Terraform's Plan line) */
+  read: number;
+  /** Terraform 1.14 action invocations ("Actions: N to invoke.") */
+  invoke: number;
 }
 
 export interface AttributeChange {
@@ -39,31 +50,27 @@ export interface ResourceReport {
 
 export interface Danger {
   address: string;
-  action: "destroy" | "replace";
+  /** change: a provider region or backend change (synth diff) */
+  action: "destroy" | "replace" | "change";
   why: string;
   forcedBy: string[];
   reason?: string;
 }
 
-export interface RuleChange {
-  change: "opened" | "closed";
-  rule: string;
-  group: string;
-  address: string;
-}
-
 export interface Analysis {
   planLine: string;
+  /** the plan has "errored": true — Terraform stopped planning on an error */
+  errored: boolean;
   counts: Counts;
   danger: Danger[];
   groups: { tier: string; action: Action; resources: ResourceReport[] }[];
   securityGroups: RuleChange[];
   drift: { address: string; type: string; action: Action }[];
   outputs: { name: string; action: Action; before: string; after: string }[];
+  /** provider configuration and backend changes (synth diff) */
+  config: ConfigChange[];
 }
 
-export const UNKNOWN = "(known after apply)";
-export const SENSITIVE = "(sensitive)";
 
 export function actionOf(actions: string[]): Action {
   const a = [...actions].sort().join(",");
@@ -88,12 +95,10 @@ export function tierOf(rc: ResourceChange, knownTiers: string[]): string {
   return hit ?? "shared";
 }
 
-const STATEFUL_TYPES = new Set(["aws_ebs_volume", "aws_volume_attachment", "aws_nat_gateway", "aws_eip", "aws_db_instance", "aws_rds_cluster", "aws_efs_file_system", "aws_s3_bucket", "aws_dynamodb_table"]);
-
 function statefulWhy(rc: ResourceChange, tier: string): string | undefined {
-  const tags = tagsOf(rc);
-  if (STATEFUL_TYPES.has(rc.type)) return rc.type === "aws_nat_gateway" || rc.type === "aws_eip" ? "the NAT gateway / its public address" : "holds or attaches data";
-  if (String(tags.HoldsData) === "true") return "tagged HoldsData=true";
+  const row = statefulRow(rc);
+  if (row) return row.why;
+  if (String(tagsOf(rc).HoldsData) === "true") return "tagged HoldsData=true";
   if (rc.type === "aws_instance" && tier === "database") return "the database tier's instance";
   return undefined;
 }
@@ -133,8 +138,11 @@ export function attributeChanges(rc: ResourceChange): AttributeChange[] {
   const unknown = flatten(c.after_unknown ?? {});
   const keys = new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(unknown).filter((k) => unknown[k] === true)]);
   const out: AttributeChange[] = [];
+  const same = (k: string) => JSON.stringify(before[k]) === JSON.stringify(after[k]);
   for (const k of [...keys].sort()) {
-    if (!k || k.startsWith("tags_all")) continue;
+    if (!k) continue;
+    // tags_all repeats tags; it is shown only for what tags does not show (default tags)
+    if (k.startsWith("tags_all") && (k === "tags_all" || !same(`tags${k.slice(8)}`) || same(k))) continue;
     const isUnknown = flag(c.after_unknown, k);
     const b = flag(c.before_sensitive, k) ? SENSITIVE : show(before[k]);
     const a = isUnknown ? UNKNOWN : flag(c.after_sensitive, k) ? SENSITIVE : show(after[k]);
@@ -148,91 +156,48 @@ export function attributeChanges(rc: ResourceChange): AttributeChange[] {
   return out;
 }
 
-/** Security-group rules as people read them: "ingress tcp 22 from 0.0.0.0/0". */
-function ruleText(r: any, direction?: string, unknown: any = {}): string {
-  const dir = direction ?? (r.type === "egress" ? "egress" : "ingress");
-  const proto = String(r.ip_protocol ?? r.protocol ?? "?") === "-1" ? "all" : String(r.ip_protocol ?? r.protocol);
-  const from = r.from_port ?? "";
-  const to = r.to_port ?? "";
-  const ports = proto === "all" ? "all ports" : from === to ? `${from}` : `${from}-${to}`;
-  const peers = [
-    ...[].concat(r.cidr_blocks ?? []),
-    ...[].concat(r.ipv6_cidr_blocks ?? []),
-    r.cidr_ipv4,
-    r.cidr_ipv6,
-    r.referenced_security_group_id ?? r.source_security_group_id,
-    ...[].concat(r.security_groups ?? []),
-    r.self ? "self" : undefined,
-  ].filter(Boolean);
-  const later = ["cidr_blocks", "ipv6_cidr_blocks", "cidr_ipv4", "cidr_ipv6", "referenced_security_group_id", "source_security_group_id"].some((k) => unknown?.[k] === true);
-  return `${dir} ${proto} ${ports} ${dir === "egress" ? "to" : "from"} ${peers.join(", ") || (later ? UNKNOWN : "?")}`;
-}
-
-function securityGroupChanges(rc: ResourceChange): RuleChange[] {
-  const c = rc.change;
-  const address = rc.address ?? rc.type;
-  const out: RuleChange[] = [];
-  const push = (change: "opened" | "closed", rule: string, group: string) => out.push({ change, rule, group, address });
-  if (rc.type === "aws_security_group") {
-    for (const dir of ["ingress", "egress"] as const) {
-      const before = ((c.before ?? {})[dir] ?? []).map((r: any) => ruleText(r, dir));
-      const after = ((c.after ?? {})[dir] ?? []).map((r: any) => ruleText(r, dir));
-      for (const r of after) if (!before.includes(r)) push("opened", r, address);
-      for (const r of before) if (!after.includes(r)) push("closed", r, address);
-    }
-  } else if (["aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule", "aws_security_group_rule"].includes(rc.type)) {
-    const dir = rc.type === "aws_vpc_security_group_ingress_rule" ? "ingress" : rc.type === "aws_vpc_security_group_egress_rule" ? "egress" : undefined;
-    const group = String((c.after ?? c.before ?? {}).security_group_id ?? (c.after_unknown?.security_group_id ? UNKNOWN : "?"));
-    const b = c.before ? ruleText(c.before, dir) : undefined;
-    const a = c.after ? ruleText(c.after, dir, c.after_unknown) : undefined;
-    if (b !== a) {
-      if (a && c.actions.includes("create")) push("opened", a, group);
-      else if (a && c.actions.includes("update")) push("opened", a, group);
-      if (b && (c.actions.includes("delete") || c.actions.includes("update"))) push("closed", b, group);
-    }
-  }
-  return out;
-}
-
 const ACTION_ORDER: Action[] = ["replace", "delete", "create", "update", "forget", "read"];
 
 export function analyze(plan: TerraformPlan, knownTiers: string[] = ["database", "webapp", "analysis", "notebook", "bastion"]): Analysis {
-  const counts: Counts = { add: 0, change: 0, destroy: 0, replace: 0, import: 0, move: 0, forget: 0 };
+  const counts: Counts = { add: 0, change: 0, destroy: 0, replace: 0, import: 0, move: 0, forget: 0, read: 0, invoke: (plan.action_invocations ?? []).length };
   const danger: Danger[] = [];
   const reports: ResourceReport[] = [];
   const securityGroups: RuleChange[] = [];
   for (const rc of plan.resource_changes ?? []) {
-    if (rc.mode === "data") continue;
     const action = actionOf(rc.change.actions);
     const address = rc.address ?? `${rc.type}.${rc.name}`;
     const imported = Boolean(rc.change.importing);
     const moved = rc.previous_address && rc.previous_address !== rc.address ? rc.previous_address : undefined;
+    // what Terraform shows and counts: no no-ops (unless moved or imported), no deleted data sources
+    if (action === "no-op" && !imported && !moved) continue;
+    if (action === "delete" && rc.mode && rc.mode !== "managed") continue;
     if (imported) counts.import++;
     if (moved) counts.move++;
-    if (rc.change.actions.includes("forget")) counts.forget++;
+    const acts = rc.change.actions;
+    if (acts.includes("forget")) counts.forget++;
     if (action === "create") counts.add++;
     else if (action === "update") counts.change++;
     else if (action === "delete") counts.destroy++;
+    else if (action === "read") counts.read++;
     else if (action === "replace") {
       counts.replace++;
       counts.add++;
-      if (rc.change.actions.includes("delete")) counts.destroy++;
+      if (acts.includes("delete")) counts.destroy++;
     }
-    if (action === "no-op" && !imported && !moved) continue;
     const tier = tierOf(rc, knownTiers);
     const forcedBy = (rc.change.replace_paths ?? []).map((p) => p.join("."));
     reports.push({ address, type: rc.type, tier, action, forcedBy, reason: rc.action_reason, attributes: attributeChanges(rc), imported, movedFrom: moved });
     securityGroups.push(...securityGroupChanges(rc));
-    if (action === "delete" || action === "replace") {
+    if ((action === "delete" || action === "replace") && rc.mode !== "data") {
       const why = statefulWhy(rc, tier);
       if (why) danger.push({ address, action: action === "delete" ? "destroy" : "replace", why, forcedBy, reason: rc.action_reason });
     }
   }
-  const parts = [`${counts.add} to add`, `${counts.change} to change`, `${counts.destroy} to destroy`];
-  if (counts.import) parts.unshift(`${counts.import} to import`);
-  if (counts.forget) parts.push(`${counts.forget} to forget`);
-  const noChanges = reports.length === 0 && !Object.values(plan.output_changes ?? {}).some((o) => !o.actions.includes("no-op"));
-  const planLine = noChanges ? "No changes. Your infrastructure matches the configuration." : `Plan: ${parts.join(", ")}.`;
+  const config = plan.configuration_changes ?? [];
+  for (const c of config) if (c.danger) danger.push({ address: `${c.stack}: ${c.subject}`, action: "change", why: `${c.before} → ${c.after}. ${c.danger}`, forcedBy: [] });
+  const outputChanged = Object.values(plan.output_changes ?? {}).some((o) => !o.actions.includes("no-op"));
+  const errored = plan.errored === true;
+  const planLine = planLineOf(counts, reports.length > 0 || config.length > 0, outputChanged, errored);
 
   const groupsMap = new Map<string, ResourceReport[]>();
   for (const r of reports) {
@@ -253,5 +218,17 @@ export function analyze(plan: TerraformPlan, knownTiers: string[] = ["database",
       before: o.before_sensitive === true ? SENSITIVE : show(o.before),
       after: o.after_unknown === true ? UNKNOWN : o.after_sensitive === true ? SENSITIVE : show(o.after),
     }));
-  return { planLine, counts, danger, groups, securityGroups, drift, outputs };
+  return { planLine, errored, counts, danger, groups, securityGroups, drift, outputs, config };
+}
+
+/** Terraform's own summary line for these counts (forgets and reads are never in it). */
+export function planLineOf(c: Counts, changes: boolean, outputsChanged: boolean, errored: boolean): string {
+  if (!changes && !c.invoke) {
+    if (errored) return "Planning failed. Terraform encountered an error while generating this plan.";
+    if (outputsChanged) return "You can apply this plan to save these new output values to the Terraform state, without changing any real infrastructure.";
+    return "No changes. Your infrastructure matches the configuration.";
+  }
+  const imports = c.import ? `${c.import} to import, ` : "";
+  const actions = c.invoke ? ` Actions: ${c.invoke} to invoke.` : "";
+  return `Plan: ${imports}${c.add} to add, ${c.change} to change, ${c.destroy} to destroy.${actions}`;
 }

@@ -18,5 +18,7 @@ export const FORCE_NEW: Record<string, { attributes: string[]; why: string }> = 
   aws_route: { attributes: ["route_table_id", "destination_cidr_block", "destination_ipv6_cidr_block"], why: "the route is recreated" },
   aws_iam_role: { attributes: ["name", "path"], why: "a new role" },
   aws_egress_only_internet_gateway: { attributes: ["vpc_id"], why: "a new gateway" },
+  aws_route_table_association: { attributes: ["subnet_id", "gateway_id"], why: "the association is recreated" },
+  aws_dlm_lifecycle_policy: { attributes: [], why: "" },
   aws_internet_gateway: { attributes: [], why: "" },
 };

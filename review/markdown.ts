@@ -1,6 +1,7 @@
 /**
- * The PR comment. Above the fold: Terraform's plan line, the counts of replacements,
- * imports, moves and forgets, and the banner when data is at risk. Then security-group
+ * The PR comment. Above the fold (test/review/comment-page.test.ts measures it in Chromium):
+ * Terraform's plan line, the banner when data is at risk, then our counts of replacements,
+ * imports, moves and forgets. Then security-group
  * rules opened/closed, changes by tier and action (attributes in collapsible blocks), drift
  * and output changes. Never longer than GitHub's 65,536 characters: details go first, the
  * summary and banner always stay, and the comment says what was cut.
@@ -13,18 +14,28 @@ export const MARKER = "<!-- multitier-review -->";
 const code = (s: string) => "`" + s.replace(/`/g, "'") + "`";
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ").slice(0, 300);
 
+/** Terraform's default reason for a replacement adds nothing to "forced by …": only the others are shown. */
+const shownReason = (reason?: string) => (reason && reason !== "replace_because_cannot_update" ? reason : undefined);
+
 function header(a: Analysis, title: string): string[] {
   const c = a.counts;
-  const lines = [MARKER, `## ${title}`, "", `**${a.planLine}**`, "", `Replacements: **${c.replace}** · Imports: **${c.import}** · Moves: **${c.move}** · Forgets: **${c.forget}**`, ""];
+  const lines = [MARKER, `## ${title}`, "", `**${a.planLine}**`, ""];
+  if (a.errored && !a.planLine.startsWith("Planning failed"))
+    lines.push("> [!WARNING]", "> **Planning failed.** Terraform encountered an error while generating this plan: the actions below are what it planned before the error; this plan cannot be applied.", "");
+  // the banner right under the Plan line: both must be read before anything else
   if (a.danger.length) {
-    lines.push("> [!CAUTION]", "> **This plan destroys or replaces resources that hold data.** Check each one before applying:");
+    const moves = a.danger.some((d) => d.action === "change") ? ", or moves the state or the region" : "";
+    lines.push("> [!CAUTION]", `> **This plan destroys or replaces resources that hold data${moves}.** Check each one before applying:`);
     for (const d of a.danger) {
       const forced = d.forcedBy.length ? `; forced by ${d.forcedBy.map(code).join(", ")}` : "";
-      const reason = d.reason ? `; reason: ${code(d.reason)}` : "";
+      const reason = shownReason(d.reason) ? `; reason: ${code(d.reason!)}` : "";
       lines.push(`> - **${d.action.toUpperCase()}** ${code(d.address)} — ${d.why}${forced}${reason}`);
     }
     lines.push("");
   }
+  // our own counts, on their own line: Terraform's Plan line never has them
+  const reads = c.read ? ` · Reads: **${c.read}**` : "";
+  lines.push(`Replacements: **${c.replace}** · Imports: **${c.import}** · Moves: **${c.move}** · Forgets: **${c.forget}**${reads}`, "");
   return lines;
 }
 
@@ -38,6 +49,11 @@ function resourceBlock(r: ResourceReport, withDetails: boolean): string {
 
 function body(a: Analysis, withDetails: boolean): string[] {
   const out: string[] = [];
+  if (a.config.length) {
+    out.push("### Provider and backend", "", "| stack | setting | before | after |", "|---|---|---|---|");
+    for (const c of a.config) out.push(`| ${code(c.stack)} | ${cell(c.subject)} | ${cell(c.before)} | ${cell(c.after)} |`);
+    out.push("");
+  }
   if (a.securityGroups.length) {
     out.push("### Security-group rules", "", "| | rule | group |", "|---|---|---|");
     for (const r of a.securityGroups) out.push(`| ${r.change === "opened" ? "🔓 opened" : "🔒 closed"} | ${code(r.rule)} | ${code(r.group)} |`);
@@ -82,5 +98,5 @@ export function renderMarkdown(a: Analysis, title = "Terraform plan review", lim
 }
 
 export function renderJson(a: Analysis): string {
-  return JSON.stringify({ planLine: a.planLine, counts: a.counts, danger: a.danger, groups: a.groups, securityGroups: a.securityGroups, drift: a.drift, outputs: a.outputs }, null, 2);
+  return JSON.stringify({ planLine: a.planLine, errored: a.errored, counts: a.counts, danger: a.danger, groups: a.groups, securityGroups: a.securityGroups, drift: a.drift, outputs: a.outputs, config: a.config }, null, 2);
 }

@@ -4,6 +4,7 @@
  * the environment file (`waivers: [{ rule, resource, reason }]`); the report shows waivers.
  */
 import type { Environment } from "../config/environment";
+import { dataVolumeCoverage } from "./snapshot-coverage";
 import type { StackJson } from "./synth";
 
 export interface Finding {
@@ -118,15 +119,32 @@ export const RULES: Rule[] = [
     id: "data-volumes-protected",
     reason: "volumes that hold data have prevent_destroy and a daily snapshot policy",
     check: (s) => {
-      const policyTags = each(s, "aws_dlm_lifecycle_policy").flatMap(([, c]) => Object.entries(c.policy_details?.target_tags ?? {}).map(([k, v]) => `${k}=${v}`));
+      const covered = new Map(dataVolumeCoverage(s).map((c) => [c.volume, c.alone.length + c.withInstance.length > 0]));
       return each(s, "aws_ebs_volume")
         .filter(([, c]) => String(c.tags?.HoldsData) === "true")
         .flatMap(([r, c]) => {
           const out = [];
           if (c.lifecycle?.prevent_destroy !== true) out.push({ resource: r, detail: "no lifecycle.prevent_destroy" });
-          if (!Object.entries(c.tags ?? {}).some(([k, v]) => policyTags.includes(`${k}=${v}`))) out.push({ resource: r, detail: "no snapshot policy targets it" });
+          if (!covered.get(r)) out.push({ resource: r, detail: "no snapshot policy targets it (nor its instance)" });
           return out;
         });
+    },
+  },
+  {
+    id: "snapshots-consistent",
+    reason: "a host's data volumes are snapshotted together (DLM INSTANCE policy, boot volume excluded), never one by one",
+    check: (s) => {
+      const cover = dataVolumeCoverage(s);
+      const perInstance = new Map<string, number>();
+      for (const c of cover) if (c.instance) perInstance.set(c.instance, (perInstance.get(c.instance) ?? 0) + 1);
+      return cover.flatMap((c) => {
+        const out = [];
+        const several = c.instance !== undefined && (perInstance.get(c.instance) ?? 0) > 1;
+        if (several && c.alone.length) out.push({ resource: c.volume, detail: `snapshotted on its own by ${c.alone.join(", ")} (resource_types VOLUME): not at the same moment as the other data volumes of ${c.instance}` });
+        if (several && c.withInstance.length === 0) out.push({ resource: c.volume, detail: `no INSTANCE snapshot policy targets ${c.instance}, so its data volumes are not captured together` });
+        for (const p of c.withInstance) if (!p.excludeBootVolume) out.push({ resource: p.address, detail: "parameters.exclude_boot_volume is not true (the root disk would join every snapshot set)" });
+        return out;
+      }).filter((f, i, all) => all.findIndex((g) => g.resource === f.resource && g.detail === f.detail) === i);
     },
   },
   {

@@ -11,7 +11,7 @@ declare -A PKG=(
   [mkfs.xfs]=xfsprogs [cryptsetup]=cryptsetup-bin [nginx]=nginx-light [ansible-playbook]=ansible
   [ip]=iproute2 [nft]=nftables [mkfs.ext4]=e2fsprogs [findmnt]=util-linux [losetup]=mount [chronyd]=chrony
   [sudo]=sudo [useradd]=passwd [nsenter]=util-linux [openssl]=openssl [python3]=python3 [git]=git [make]=make [bc]=bc [/usr/bin/time]=time
-  [jupyter-notebook]=jupyter-notebook [/usr/lib/python3/dist-packages/yaml]=python3-yaml [/usr/share/doc/python3-venv]=python3-venv
+  [/usr/bin/chromium]=chromium [jupyter-notebook]=jupyter-notebook [/usr/lib/python3/dist-packages/yaml]=python3-yaml [/usr/share/doc/python3-venv]=python3-venv
 )
 missing=()
 for cmd in "${!PKG[@]}"; do

@@ -1,16 +1,14 @@
 /**
  * One declared volume of a host: an encrypted EBS volume in the host's availability zone,
  * attached at the declared device name. A volume that holds data is protected by
- * `prevent_destroy` (Terraform refuses any plan that would destroy it) and tagged for the
- * daily snapshot policy.
+ * `prevent_destroy` (Terraform refuses any plan that would destroy it); the daily snapshot
+ * policy takes it with the other volumes of its instance (snapshot-policy.ts).
  */
 import { Construct } from "constructs";
 import { EbsVolume } from "@cdktf/provider-aws/lib/ebs-volume";
 import { VolumeAttachment } from "@cdktf/provider-aws/lib/volume-attachment";
 import type { Environment } from "../config/environment";
 import type { VolumeSpec } from "../config/schema";
-
-export const SNAPSHOT_TAG = "SnapshotPolicy";
 
 export interface DataVolumeProps {
   env: Environment;
@@ -23,11 +21,11 @@ export interface DataVolumeProps {
 
 export class DataVolume extends Construct {
   readonly ebs: EbsVolume;
+  readonly attachment: VolumeAttachment;
 
   constructor(scope: Construct, id: string, props: DataVolumeProps) {
     super(scope, id);
     const { env, volume: v } = props;
-    const snap = v.holdsData && env.snapshots.enabled;
     this.ebs = new EbsVolume(this, "ebs", {
       availabilityZone: props.availabilityZone,
       size: v.sizeGb,
@@ -43,11 +41,10 @@ export class DataVolume extends Construct {
         Volume: v.name,
         MountPoint: v.mountPoint,
         HoldsData: String(v.holdsData),
-        ...(snap ? { [SNAPSHOT_TAG]: `${env.prefix}-daily` } : {}),
       },
       lifecycle: { preventDestroy: v.holdsData },
     });
-    new VolumeAttachment(this, "attachment", {
+    this.attachment = new VolumeAttachment(this, "attachment", {
       deviceName: v.device,
       volumeId: this.ebs.id,
       instanceId: props.instanceId,

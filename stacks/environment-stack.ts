@@ -3,19 +3,21 @@
  * network, security groups, key pair, bastion, the tiers' instances and volumes, the
  * snapshot policy and the runner's inventory output.
  */
-import { Fn, LocalBackend, S3Backend, TerraformStack } from "cdktf";
+import { App, Fn, LocalBackend, S3Backend, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { DataAwsAmi } from "@cdktf/provider-aws/lib/data-aws-ami";
 import { KeyPair } from "@cdktf/provider-aws/lib/key-pair";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import type { Environment } from "../config/environment";
 import { DataVolume } from "./data-volume";
+import { moveFromLegacyNames, serverId, volumeId } from "./identities";
 import { InventoryOutput } from "./inventory-output";
 import { defaultTags } from "./names";
 import { Network } from "./network";
 import { SecurityGroups } from "./security-groups";
 import { Server } from "./server";
-import { SnapshotPolicy } from "./snapshot-policy";
+import { SnapshotPolicy, SNAPSHOT_TAG, snapshotTagValue } from "./snapshot-policy";
+import { backendPath } from "./state";
 
 export interface EnvironmentStackProps {
   env: Environment;
@@ -58,10 +60,12 @@ export class EnvironmentStack extends TerraformStack {
       protect: false,
     });
 
+    // hosts with data are snapshotted whole (all data volumes at one moment): the policy targets them
+    const snapshotted = (volumes: { holdsData: boolean }[]) => env.snapshots.enabled && volumes.some((v) => v.holdsData);
     const hosts = env.hosts.map((spec) => {
       const tier = env.tiers[spec.tier];
       const subnets = spec.subnet === "public" ? net.publicSubnets : net.privateSubnets;
-      const server = new Server(this, `host-${spec.name}`, {
+      const server = new Server(this, serverId(spec.name), {
         env,
         name: spec.name,
         tier: spec.tier,
@@ -74,10 +78,11 @@ export class EnvironmentStack extends TerraformStack {
         keyName,
         rootVolumeGb: tier.rootVolumeGb,
         protect: tier.volumes.some((v) => v.holdsData),
+        extraTags: snapshotted(spec.volumes) ? { [SNAPSHOT_TAG]: snapshotTagValue(env) } : undefined,
       });
       const volumes: Record<string, DataVolume> = {};
       for (const volume of spec.volumes)
-        volumes[volume.name] = new DataVolume(this, `volume-${spec.name}-${volume.name}`, {
+        volumes[volume.name] = new DataVolume(this, volumeId(spec.name, volume.name), {
           env,
           host: spec.name,
           tier: spec.tier,
@@ -85,19 +90,23 @@ export class EnvironmentStack extends TerraformStack {
           availabilityZone: env.availabilityZones[spec.azIndex],
           instanceId: server.instance.id,
         });
+      moveFromLegacyNames(spec, tier.count, server.instance, volumes);
       return { spec, instance: server.instance, volumes };
     });
 
-    if (env.snapshots.enabled && env.hosts.some((h) => h.volumes.some((v) => v.holdsData))) new SnapshotPolicy(this, "snapshots", { env });
+    if (env.hosts.some((h) => snapshotted(h.volumes))) new SnapshotPolicy(this, "snapshots", { env });
     new InventoryOutput(this, "outputs", { env, bastion: bastion.instance, hosts });
   }
 }
 
-/** Local state by default; S3 with a lock file and encryption when the file names a bucket. */
+/**
+ * Local state by default (terraform.<env>.tfstate in the project root, outside cdktf.out:
+ * stacks/state.ts); S3 with a lock file and encryption when the file names a bucket.
+ */
 function configureBackend(stack: TerraformStack, env: Environment): void {
   const s3 = env.backend.s3;
   if (!s3) {
-    new LocalBackend(stack, { path: `terraform.${env.name}.tfstate` });
+    new LocalBackend(stack, { path: backendPath(env.name, App.of(stack).outdir) });
     return;
   }
   new S3Backend(stack, {

@@ -25,6 +25,8 @@ export interface ServerProps {
   rootVolumeGb: number;
   /** refuse API termination (hosts whose tier holds data) */
   protect: boolean;
+  /** more instance tags (e.g. the snapshot policy's target tag) */
+  extraTags?: Record<string, string>;
 }
 
 export class Server extends Construct {
@@ -56,7 +58,7 @@ export class Server extends Construct {
         // volumes), each apply would rewrite the other's tags
         tags: { Name: `${env.prefix}-${props.name}-root`, Tier: props.tier ?? "bastion" },
       },
-      tags: { Name: `${env.prefix}-${props.name}`, Tier: props.tier ?? "bastion", Host: props.name },
+      tags: { Name: `${env.prefix}-${props.name}`, Tier: props.tier ?? "bastion", Host: props.name, ...props.extraTags },
       lifecycle: { ignoreChanges: ["ami"] },
     });
   }

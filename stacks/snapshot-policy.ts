@@ -1,13 +1,20 @@
 /**
- * Daily snapshots of every volume that holds data (tag SnapshotPolicy=<prefix>-daily), kept
- * `snapshots.retainDays` days, by AWS Data Lifecycle Manager with its own service role.
+ * Daily, crash-consistent snapshots of the data volumes, kept `snapshots.retainDays` days, by
+ * AWS Data Lifecycle Manager with its own service role. The policy targets INSTANCES (tag
+ * SnapshotPolicy=<prefix>-daily on every host whose tier has a volume that holds data): DLM
+ * then takes multi-volume snapshot sets, all the EBS volumes attached to the instance at the
+ * same moment (boot volume excluded), so MongoDB's data and journal volumes agree. Each
+ * snapshot of a set carries the same `instance-id` and `snapshot-time` tags (docs/restore.md).
  */
 import { Construct } from "constructs";
 import { DlmLifecyclePolicy } from "@cdktf/provider-aws/lib/dlm-lifecycle-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import type { Environment } from "../config/environment";
-import { SNAPSHOT_TAG } from "./data-volume";
+export const SNAPSHOT_TAG = "SnapshotPolicy";
+
+/** The tag value the policy targets on instances. */
+export const snapshotTagValue = (env: Environment) => `${env.prefix}-daily`;
 
 export interface SnapshotPolicyProps {
   env: Environment;
@@ -36,12 +43,15 @@ export class SnapshotPolicy extends Construct {
       executionRoleArn: role.arn,
       state: "ENABLED",
       policyDetails: {
-        resourceTypes: ["VOLUME"],
-        targetTags: { [SNAPSHOT_TAG]: `${env.prefix}-daily` },
+        resourceTypes: ["INSTANCE"],
+        targetTags: { [SNAPSHOT_TAG]: snapshotTagValue(env) },
+        parameters: { excludeBootVolume: true },
         schedule: [
           {
             name: "daily",
             copyTags: true,
+            // the same on every snapshot of one set: how a restore finds the volumes that belong together
+            variableTags: { "instance-id": "$(instance-id)", "snapshot-time": "$(timestamp)" },
             createRule: { interval: 24, intervalUnit: "HOURS", times: [env.snapshots.time] },
             retainRule: { count: env.snapshots.retainDays },
           },

@@ -1,7 +1,8 @@
 /**
  * `multitier review <plan.json>` and `multitier review --synth-diff <base-ref>`: Markdown for
  * a pull-request comment (or `--json`). Exit 0 for a safe plan, 3 when it destroys or
- * replaces something that holds data, 1 for input that is not a plan (one line).
+ * replaces something that holds data (or moves region or backend), 2 when planning failed
+ * ("errored": true), 1 for input that is not a plan (one line).
  */
 import * as fs from "fs";
 import { analyze } from "../../review/analyze";
@@ -25,8 +26,8 @@ export const registerReview: Register = (program, setExit) => {
         let title = "Terraform plan review";
         if (o.synthDiff) {
           analysis = analyze(synthDiff(o.synthDiff));
-          title = `Synthesized change against ${o.synthDiff} (no credentials: predicted from cdk.tf.json)`;
-          analysis.planLine = analysis.planLine.replace(/^Plan:/, "Predicted:");
+          title = `Synthesized change against ${o.synthDiff} (predicted, no credentials)`;
+          analysis.planLine = analysis.planLine.replace(/^Plan:/, "Predicted:").replace(/^No changes\./, "Predicted: no changes.");
         } else {
           if (!plan) throw new PlanReadError("expected a plan file (terraform show -json <planfile> > plan.json), - for stdin, or --synth-diff <ref>");
           let buf: Buffer;
@@ -43,7 +44,7 @@ export const registerReview: Register = (program, setExit) => {
           }
         }
         process.stdout.write((o.json ? renderJson(analysis) : renderMarkdown(analysis, title, Number(o.limit))) + "\n");
-        setExit(analysis.danger.length ? EXIT.destroysData : EXIT.ok);
+        setExit(analysis.danger.length ? EXIT.destroysData : analysis.errored ? EXIT.taskFailed : EXIT.ok);
       } catch (e) {
         if (e instanceof PlanReadError) {
           process.stderr.write(`review: ${e.message}\n`);

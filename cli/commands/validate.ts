@@ -3,7 +3,8 @@
  * one line, exit 2) and the playbooks against each (runner/preflight.ts), then — when `terraform` is installed — synthesize each good AWS
  * environment and run the real `terraform init -backend=false` + `terraform validate` on it
  * (terraform/validate.ts), so what the AWS provider would refuse is refused here too.
- * It says plainly when the terraform step was skipped and why.
+ * It says plainly when the terraform step was skipped and why. Also refuses removing a host
+ * whose volumes hold data unless `tiers.<t>.retire` names it (config/identities.ts).
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -11,6 +12,7 @@ import * as path from "path";
 import type { Environment } from "../../config/environment";
 import { environmentNameFromFile } from "../../config/environment";
 import { InputError } from "../../config/errors";
+import { checkRemovals } from "../../config/identities";
 import { checkEnvironment, environmentFile, listEnvironmentFiles, misnamedEnvironmentFiles } from "../../config/load";
 import { YamlSource } from "../../config/yamlsource";
 import { listServices, loadPlaybook, type Playbook } from "../../runner/playbook";
@@ -26,8 +28,9 @@ export const registerValidate: Register = (program, setExit) => {
     .command("validate")
     .description("check environment files under hosts/ (all of them, or --env E), then terraform validate their stacks")
     .option("--env <env>", "environment name (hosts/<env>.yaml)")
+    .option("--base <ref>", "git ref whose environment files say which hosts exist (default HEAD; CI: the base branch)", "HEAD")
     .option("--no-terraform", "schema and semantic checks only (skip terraform validate)")
-    .action(async (opts: { env?: string; terraform: boolean }) => {
+    .action(async (opts: { env?: string; base: string; terraform: boolean }) => {
       let files: string[];
       try {
         files = opts.env ? [environmentFile(opts.env)] : listEnvironmentFiles();
@@ -48,7 +51,13 @@ export const registerValidate: Register = (program, setExit) => {
         let errors: InputError[];
         let env: Environment | undefined;
         try {
-          ({ env, errors } = checkEnvironment(YamlSource.read(file)));
+          const source = YamlSource.read(file);
+          ({ env, errors } = checkEnvironment(source));
+          // hosts that exist (outputs, git HEAD) and would go with their data: refused unless retired
+          if (env) {
+            errors = checkRemovals(source, env, opts.base);
+            if (errors.length) env = undefined;
+          }
         } catch (e) {
           errors = [e as InputError];
         }

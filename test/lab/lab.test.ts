@@ -22,23 +22,23 @@ maybe("the lab", () => {
     lab = await startLab("lt", { hostsPerTier: 2 });
     const { state } = lab;
     expect(state.hosts.map((h) => h.name)).toEqual([
-      "database-1", "database-2", "webapp-1", "webapp-2", "analysis-1", "analysis-2", "notebook-1", "notebook-2",
+      "database", "database-2", "webapp", "webapp-2", "analysis", "analysis-2", "notebook", "notebook-2",
     ]);
     // own hostname and /etc: a file written in one host is neither on the machine nor elsewhere
-    expect(lab.sh("webapp-1", "hostname").trim()).toBe("webapp-1");
-    lab.sh("webapp-1", "echo mine > /etc/lab-isolation-check");
+    expect(lab.sh("webapp", "hostname").trim()).toBe("webapp");
+    lab.sh("webapp", "echo mine > /etc/lab-isolation-check");
     expect(fs.existsSync("/etc/lab-isolation-check")).toBe(false);
     expect(lab.sh("webapp-2", "test -e /etc/lab-isolation-check && echo yes || echo no").trim()).toBe("no");
     // volumes: at the Nitro path, inside their host only, usable block devices
     const vol = state.hosts[0].volumes.find((v) => v.name === "data")!;
     const byId = `/dev/disk/by-id/${vol.byId}`;
-    expect(lab.sh("database-1", `test -b ${byId} && echo block`).trim()).toBe("block");
-    expect(lab.sh("database-1", `blockdev --getsize64 ${byId}`).trim()).toBe(String(1024 * 1024 * 1024));
-    expect(lab.sh("webapp-1", `test -e ${byId} && echo yes || echo no`).trim()).toBe("no");
+    expect(lab.sh("database", `test -b ${byId} && echo block`).trim()).toBe("block");
+    expect(lab.sh("database", `blockdev --getsize64 ${byId}`).trim()).toBe(String(1024 * 1024 * 1024));
+    expect(lab.sh("webapp", `test -e ${byId} && echo yes || echo no`).trim()).toBe("no");
     expect(fs.existsSync(byId)).toBe(false);
     // outputs and known_hosts as a deployed stack would have them
     const out = JSON.parse(fs.readFileSync(state.outputsFile, "utf8")).inventory.value;
-    expect(out.hosts["database-1"].volumes.data).toMatchObject({ volumeId: vol.volumeId, device: "/dev/sdf", mountPoint: "/data", filesystem: "xfs" });
+    expect(out.hosts["database"].volumes.data).toMatchObject({ volumeId: vol.volumeId, device: "/dev/sdf", mountPoint: "/data", filesystem: "xfs" });
     const knownHosts = fs.readFileSync(state.knownHostsFile, "utf8").split("\n").filter((l) => l && !l.startsWith("#"));
     expect(knownHosts).toHaveLength(9); // the bastion and 8 hosts
     expect(fs.statSync(state.keyFile).mode & 0o777).toBe(0o600);

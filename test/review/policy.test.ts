@@ -24,6 +24,8 @@ const BREAK: Record<string, (s: any) => void> = {
   "default-sg-empty": (s) => (first(s, "aws_default_security_group").egress = [{ protocol: "-1", cidr_blocks: ["0.0.0.0/0"] }]),
   "egress-replaced": (s) => (s.resource.aws_vpc_security_group_egress_rule.all = { ip_protocol: "-1", cidr_ipv4: "0.0.0.0/0" }),
   "data-volumes-protected": (s) => (first(s, "aws_ebs_volume", (v) => v.tags.HoldsData === "true").lifecycle.prevent_destroy = false),
+  // a second, per-volume policy: the database's data volume would be captured apart from its journal
+  "snapshots-consistent": (s) => (s.resource.aws_dlm_lifecycle_policy.per_volume = { policy_details: { resource_types: ["VOLUME"], target_tags: { Volume: "data" } } }),
   "no-secrets": (s) => (first(s, "aws_instance").user_data = "-----BEGIN OPENSSH PRIVATE KEY-----\nabc"),
   "s3-backend-safe": (s) => (s.terraform.backend = { s3: { bucket: "b", key: "k", encrypt: false } }),
 };
@@ -55,6 +57,33 @@ test("a waiver with a written reason turns a finding into a waived one", () => {
 
 test("multitier policy: every shipped environment passes (exit 0)", () => {
   const r = spawnSync(`${ROOT}/bin/multitier.js`, ["policy"], { cwd: ROOT, encoding: "utf8" });
-  expect(r.stdout).toContain("production: 10 rules, 0 finding(s)");
+  expect(r.stdout).toContain("production: 11 rules, 0 finding(s)");
   expect(r.status).toBe(0);
 }, 30_000);
+
+describe("snapshots-consistent", () => {
+  test("the database's three data volumes are covered by one INSTANCE policy with the boot volume excluded", () => {
+    const { dataVolumeCoverage } = require("../../review/snapshot-coverage");
+    const db = dataVolumeCoverage(good).filter((c: any) => c.instance?.includes("host-database_"));
+    expect(db).toHaveLength(3);
+    for (const c of db) expect([c.alone, c.withInstance.map((p: any) => [p.resourceTypes, p.excludeBootVolume])]).toEqual([[], [[["INSTANCE"], true]]]);
+  });
+
+  test("a VOLUME policy (today's main) fails the rule for each data volume of a host with several", () => {
+    const bad = clone(good);
+    const [policy] = Object.values(bad.resource.aws_dlm_lifecycle_policy) as any[];
+    policy.policy_details.resource_types = ["VOLUME"];
+    for (const v of Object.values(bad.resource.aws_ebs_volume) as any[]) if (v.tags.HoldsData === "true") v.tags.SnapshotPolicy = "emission-daily";
+    const f = checkPolicy(bad).filter((x) => x.rule === "snapshots-consistent");
+    expect(f.map((x) => x.detail)).toEqual(expect.arrayContaining([expect.stringMatching(/^snapshotted on its own by aws_dlm_lifecycle_policy\.\S+ \(resource_types VOLUME\): not at the same moment as the other data volumes of aws_instance\.host-database_/)]));
+    // database: data, journal, log; notebook: notebooks, log — webapp and analysis have one data volume each
+    expect(f.filter((x) => x.detail.startsWith("snapshotted on its own"))).toHaveLength(5);
+  });
+
+  test("an INSTANCE policy that keeps the boot volume fails", () => {
+    const bad = clone(good);
+    const [policy] = Object.values(bad.resource.aws_dlm_lifecycle_policy) as any[];
+    delete policy.policy_details.parameters;
+    expect(checkPolicy(bad).map((x) => [x.rule, x.detail])).toEqual([["snapshots-consistent", "parameters.exclude_boot_volume is not true (the root disk would join every snapshot set)"]]);
+  });
+});

@@ -130,8 +130,12 @@ describe("synth diff", () => {
     head.resource.aws_instance[instName].ami = "ami-changed";
     head.resource.aws_instance[instName].instance_type = "m7i.2xlarge";
     const a = analyze(diffStacks({ production: stack }, { production: head }));
-    expect(a.planLine).toBe("Plan: 1 to add, 1 to change, 1 to destroy.");
-    expect(a.danger.map((d) => [d.action, d.forcedBy])).toEqual([["replace", ["availability_zone"]]]);
+    // the volume's replacement cascades to its attachment (volume_id is force-new)
+    expect(a.planLine).toBe("Plan: 2 to add, 1 to change, 2 to destroy.");
+    expect(a.danger.map((d) => [d.action, d.address.split(".")[0], d.forcedBy])).toEqual([
+      ["replace", "production:aws_ebs_volume", ["availability_zone"]],
+      ["replace", "production:aws_volume_attachment", ["volume_id"]],
+    ]);
     const upd = a.groups.flatMap((g) => g.resources).find((r) => r.action === "update")!;
     expect(upd.attributes.map((x) => x.path)).toEqual(["instance_type"]);
   });

@@ -158,11 +158,12 @@ describe("the reference template's flaws are absent (NOTES §1)", () => {
   test("every volume encrypted, data volumes protected and snapshotted", () => {
     const vols = s.of("aws_ebs_volume").map(([, v]) => v);
     expect(vols.every((v) => v.encrypted === true)).toBe(true);
-    for (const v of vols.filter((x) => x.tags.HoldsData === "true")) {
-      expect(v.lifecycle.prevent_destroy).toBe(true);
-      expect(v.tags.SnapshotPolicy).toBeDefined();
-    }
+    for (const v of vols.filter((x) => x.tags.HoldsData === "true")) expect(v.lifecycle.prevent_destroy).toBe(true);
+    // snapshotted with the rest of their instance (multi-volume sets): every instance with data carries the policy's tag
+    const [[, dlm]] = s.of("aws_dlm_lifecycle_policy");
     expect(s.of("aws_dlm_lifecycle_policy")).toHaveLength(1);
+    const [[key, value]] = Object.entries(dlm.policy_details.target_tags);
+    expect(s.of("aws_instance").filter(([, i]) => i.tags[key] === value).map(([, i]) => i.tags.Host).sort()).toEqual(["analysis", "database", "notebook", "webapp"]);
     expect(s.of("aws_instance").every(([, i]) => i.root_block_device.encrypted === true)).toBe(true);
   });
 

@@ -159,9 +159,9 @@ describe("instances", () => {
       instance_type: "r7i.2xlarge",
       associate_public_ip_address: false,
       disable_api_termination: true,
-      tags: { Name: "emission-database", Tier: "database", Host: "database" },
+      tags: { Name: "emission-database", Tier: "database", Host: "database", SnapshotPolicy: "emission-daily" },
     });
-    expect(prod.text).toHaveResourceWithProperties(Instance, { private_ip: "192.168.0.80", associate_public_ip_address: true, ipv6_address_count: 1, tags: { Name: "emission-webapp", Tier: "webapp", Host: "webapp" } });
+    expect(prod.text).toHaveResourceWithProperties(Instance, { private_ip: "192.168.0.80", associate_public_ip_address: true, ipv6_address_count: 1, tags: { Name: "emission-webapp", Tier: "webapp", Host: "webapp", SnapshotPolicy: "emission-daily" } });
     expect(prod.text).toHaveResourceWithProperties(Instance, { private_ip: "192.168.0.10", instance_type: "t3.micro", tags: { Name: "emission-bastion", Tier: "bastion", Host: "bastion" } });
   });
 
@@ -188,22 +188,27 @@ describe("volumes", () => {
     expect(prod.text).toHaveResourceWithProperties(VolumeAttachment, { device_name: "/dev/sdh", stop_instance_before_detaching: true });
   });
 
-  test("data volumes have prevent_destroy and the snapshot tag; code volumes neither", () => {
+  test("data volumes have prevent_destroy, code volumes not; hosts with data carry the snapshot policy's tag", () => {
     const byName = Object.fromEntries(prod.of("aws_ebs_volume").map(([, v]) => [v.tags.Name, v]));
     expect(byName["emission-database-data"].lifecycle.prevent_destroy).toBe(true);
-    expect(byName["emission-database-data"].tags.SnapshotPolicy).toBe("emission-daily");
     expect(byName["emission-webapp-code"].lifecycle.prevent_destroy).toBe(false);
-    expect(byName["emission-webapp-code"].tags.SnapshotPolicy).toBeUndefined();
+    const tagged = prod.of("aws_instance").filter(([, i]) => i.tags.SnapshotPolicy === "emission-daily").map(([, i]) => i.tags.Host);
+    expect(tagged.sort()).toEqual(["analysis", "database", "notebook", "webapp"]);
   });
 
-  test("a daily DLM policy targets the snapshot tag", () => {
+  test("a daily DLM policy takes crash-consistent multi-volume sets of the tagged instances, boot volume excluded", () => {
     expect(prod.text).toHaveResourceWithProperties(DlmLifecyclePolicy, {
       state: "ENABLED",
-      policy_details: expect.objectContaining({ resource_types: ["VOLUME"], target_tags: { SnapshotPolicy: "emission-daily" } }),
+      description: "emission daily snapshots of data volumes",
+      policy_details: expect.objectContaining({ resource_types: ["INSTANCE"], target_tags: { SnapshotPolicy: "emission-daily" }, parameters: { exclude_boot_volume: true } }),
     });
     const [[, dlm]] = prod.of("aws_dlm_lifecycle_policy");
+    // DLM's description accepts letters, digits, spaces, _ and - only
+    expect(dlm.description).toMatch(/^[0-9A-Za-z _-]+$/);
     expect(dlm.policy_details.schedule[0].create_rule).toEqual({ interval: 24, interval_unit: "HOURS", times: ["03:00"] });
     expect(dlm.policy_details.schedule[0].retain_rule).toEqual({ count: 14 });
+    expect(dlm.policy_details.schedule[0].copy_tags).toBe(true);
+    expect(dlm.policy_details.schedule[0].variable_tags).toEqual({ "instance-id": "$(instance-id)", "snapshot-time": "$(timestamp)" });
   });
 
   test("the DLM description keeps to the provider's alphabet (letters, digits, spaces, _ and -)", () => {
@@ -231,7 +236,7 @@ describe("outputs and backend", () => {
   });
 
   test("local backend by default; S3 with lock file and encryption when a bucket is named", () => {
-    expect(prod.json.terraform.backend.local.path).toBe("terraform.production.tfstate");
+    expect(prod.json.terraform.backend.local.path).toBe("../../../terraform.production.tfstate");
     const text = fs.readFileSync(path.join(ROOT, "hosts", "production.yaml"), "utf8").replace("keyPair:", "backend:\n  s3: { bucket: my-state }\nkeyPair:");
     const { env } = checkEnvironment(new YamlSource("hosts/production.yaml", text));
     const s3 = synthEnv(env!).json.terraform.backend.s3;
