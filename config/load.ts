@@ -10,6 +10,7 @@ import { z } from "zod";
 import { InputError } from "./errors";
 import { environmentSchema, EnvironmentSpec } from "./schema";
 import { didYouMean, semanticErrors } from "./validate";
+import { monitoringErrors } from "./monitoring";
 import { YamlSource } from "./yamlsource";
 import { Environment, environmentNameFromFile, expandHosts } from "./environment";
 
@@ -51,7 +52,7 @@ export function checkEnvironment(source: YamlSource): { env?: Environment; error
   const errors: InputError[] = [];
   const expectedName = environmentNameFromFile(source.file);
   if (spec.name !== expectedName) errors.push(source.error(["name"], `expected "${expectedName}" (the file's name), got "${spec.name}"`));
-  for (const e of semanticErrors(spec)) errors.push(source.error(e.path, e.message, e.onKey));
+  for (const e of [...semanticErrors(spec), ...monitoringErrors(spec)]) errors.push(source.error(e.path, e.message, e.onKey));
   if (errors.length) return { errors: sortErrors(errors) };
   return { env: { ...spec, file: source.file, hosts: expandHosts(spec) }, errors: [] };
 }
