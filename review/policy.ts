@@ -5,6 +5,7 @@
  */
 import type { Environment } from "../config/environment";
 import type { StackJson } from "./synth";
+import { exporterMonitoringOnly } from "./monitoring-policy";
 
 export interface Finding {
   rule: string;
@@ -158,6 +159,7 @@ export const RULES: Rule[] = [
       return out;
     },
   },
+  exporterMonitoringOnly,
 ];
 
 /** Findings of every rule on one stack, with the environment's waivers applied. */
