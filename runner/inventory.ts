@@ -25,7 +25,8 @@ export interface InventoryHost extends HostVars {
 
 export interface Inventory {
   env: Environment;
-  bastion: { address: string; port: number; user: string };
+  /** privateIp: its address inside the VPC (the monitoring tier scrapes it there) */
+  bastion: { address: string; port: number; user: string; privateIp?: string };
   hosts: InventoryHost[];
   /** tier name -> hosts */
   groups: Record<string, InventoryHost[]>;
@@ -152,7 +153,7 @@ export function loadInventory(env: Environment, file = outputsFile(env.name)): I
   for (const t of Object.keys(env.tiers)) groups[t] = hosts.filter((h) => h.tier === t);
   return {
     env,
-    bastion: { address: out.bastion.publicIp, port: out.bastion.port ?? 22, user: out.bastion.user ?? env.bastion.user ?? env.sshUser },
+    bastion: { address: out.bastion.publicIp, port: out.bastion.port ?? 22, user: out.bastion.user ?? env.bastion.user ?? env.sshUser, privateIp: out.bastion.privateIp ?? undefined },
     hosts,
     groups,
     outputsFile: file,

@@ -38,6 +38,7 @@ export function buildVars(
     host: hostView(host),
     groups,
     hosts,
+    bastion: { privateIp: inv.bastion.privateIp ?? null },
     facts,
     vault,
   };
