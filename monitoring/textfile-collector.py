@@ -117,15 +117,18 @@ def run(cmd):
         return None, ""
 
 
-def supervisor_state(name, conf):
+def supervisor_states(conf):
+    """program -> RUNNING?, from one `supervisorctl status` (empty when supervisord is not there)."""
     if not shutil.which("supervisorctl") or not os.path.exists(conf):
-        return None
-    code, out = run(["supervisorctl", "-c", conf, "status", name])
+        return {}
+    code, out = run(["supervisorctl", "-c", conf, "status"])
+    states = {}
     for line in out.splitlines():
         parts = line.split()
-        if len(parts) >= 2 and parts[0] == name:
-            return parts[1] == "RUNNING"
-    return None  # not a program supervisord knows (or supervisord is down: systemd may know it)
+        if len(parts) >= 2 and parts[1] in ("RUNNING", "STARTING", "STOPPED", "STOPPING", "BACKOFF", "EXITED", "FATAL", "UNKNOWN"):
+            states[parts[0]] = parts[1] == "RUNNING"
+            states.setdefault(parts[0].split(":")[-1], parts[1] == "RUNNING")  # group:program
+    return states
 
 
 def systemd_state(name, root):
@@ -139,9 +142,11 @@ def systemd_state(name, root):
 
 
 def check_services(m, checks, args):
-    for name in checks.get("services") or []:
+    names = checks.get("services") or []
+    supervised = supervisor_states(args.supervisor_conf) if names else {}
+    for name in names:
         manager, up = "none", False
-        state = supervisor_state(name, args.supervisor_conf)
+        state = supervised.get(name)
         if state is not None:
             manager, up = "supervisord", state
         else:
