@@ -20,5 +20,5 @@ out=$(./bin/multitier.js deploy all --env lab --json | tail -1)
 node -e 'const r=JSON.parse(process.argv[1]); let c=0; for (const [h,x] of Object.entries(r.hosts)) { console.log(`  ${h.padEnd(10)} ok ${x.ok}  changed ${x.changed}  failed ${x.failed}`); c+=x.changed+x.failed; } console.log(c===0 ? "second run: 0 changed" : "second run CHANGED something"); process.exit(c===0?0:1)' "$out"
 echo
 echo "== monitoring: Prometheus and Alertmanager on the monitoring host, node exporters everywhere"
-echo "   while the lab is up: make tunnel-monitoring ENV=lab, then http://127.0.0.1:9090/alerts"
+echo "   to look yourself: make lab-up deploy-all ENV=lab, then make tunnel-monitoring ENV=lab and open http://127.0.0.1:9090/alerts"
 echo "   (Alertmanager: make tunnel-alertmanager ENV=lab, http://127.0.0.1:9093/)"
