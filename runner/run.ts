@@ -58,13 +58,17 @@ export async function run(req: RunRequest, deps: RunDeps): Promise<{ code: numbe
   const services = expandServices(env, req.services);
   for (const service of services) loadPlaybook(service); // an unknown service or bad playbook: said first
   const inv = loadInventory(env);
-  const limited = req.limit ? selectHosts(inv, req.limit) : inv.hosts;
+  // the bastion is a target only for plays that name it, and only unless --limit leaves it out
+  const limitItems = (req.limit ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+  const others = limitItems.filter((x) => x !== "bastion");
+  const limited = req.limit ? (others.length ? selectHosts(inv, others.join(",")) : []) : inv.hosts;
+  const bastion = inv.bastionHost && (!req.limit || limitItems.includes("bastion")) ? [inv.bastionHost] : [];
   const common = req.command === "deploy" && listServices().length && safeExists("common") ? loadPlaybook("common") : undefined;
   const runs: ServiceRun[] = [];
   const { vault, filter } = deps.secrets(env);
   for (const service of services) {
     let book = loadPlaybook(service);
-    const hosts = limited.filter((h) => book.plays.some((p) => playMatches(p.hosts, h)));
+    const hosts = [...limited, ...bastion].filter((h) => book.plays.some((p) => playMatches(p.hosts, h)));
     if (req.command === "unlock") {
       const tiers = encryptedTiers(env, book).filter((t) => hosts.some((h) => h.tier === t));
       const unlock: Record<string, string> = {};
