@@ -29,7 +29,8 @@ export function inventoryFor(envName: string, bastionPrivateIp = "192.168.0.10")
     return { name: h.name, tier: h.tier, privateIp: ip, ipv6: undefined, user: env.sshUser, address: ip, port: 22, volumes: Object.fromEntries(h.volumes.map((v) => [v.name, { ...v }])) };
   });
   const groups = Object.fromEntries(Object.keys(env.tiers).map((t) => [t, hosts.filter((h) => h.tier === t)]));
-  return { env, bastion: { address: "198.51.100.10", port: 22, user: "ubuntu", privateIp: bastionPrivateIp }, hosts, groups, outputsFile: "", knownHostsFile: "" };
+  const bastionHost: InventoryHost = { name: "bastion", tier: "bastion", privateIp: bastionPrivateIp, ipv6: undefined, user: "ubuntu", volumes: {}, address: bastionPrivateIp, port: 22 };
+  return { env, bastion: { address: "198.51.100.10", port: 22, user: "ubuntu", privateIp: bastionPrivateIp }, bastionHost, hosts, groups, outputsFile: "", knownHostsFile: "" };
 }
 
 export function varsOf(inv: Inventory, hostName: string): Record<string, unknown> {
