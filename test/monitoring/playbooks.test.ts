@@ -56,7 +56,7 @@ describe.each([
   const inv = inventoryFor(envName, envName === "lab" ? "10.213.0.1" : "192.168.0.10");
   const label = facts.init === "systemd" ? "systemd" : "no systemd";
 
-  test(`every host, the bastion included, gets the exporter on its private address and the collector (${label})`, () => {
+  test(`every host, the bastion included, gets the exporter and the collector, by systemd or supervisord and cron (${label})`, () => {
     for (const host of [...inv.hosts, inv.bastionHost!]) {
       const ran = dryRun(inv, host, plays(), facts);
       expect(ran.has("node exporter (distribution package)")).toBe(true);
