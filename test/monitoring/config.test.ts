@@ -9,8 +9,9 @@
 import * as fs from "fs";
 import YAML from "yaml";
 import type { Inventory } from "../../runner/inventory";
+import { Masker } from "../../runner/secrets/mask";
 import { render } from "../../runner/template";
-import { inventoryFor, renderMonitoring, runTool, tool, varsOf } from "./render";
+import { inventoryFor, renderMonitoring, runTool, tool, VAULT, varsOf } from "./render";
 
 const promtool = tool("promtool", "promtool check config");
 const amtool = tool("amtool", "amtool check-config");
@@ -77,6 +78,14 @@ describe.each(["production", "lab"])("monitoring configuration of hosts/%s.yaml"
     else expect(receiver.webhook_configs).toBeUndefined();
   });
 
+  test("the SMTP password, quoted into alertmanager.yml, is masked in what a run shows (--diff)", () => {
+    const text = fs.readFileSync(out.alertmanager, "utf8");
+    const m = new Masker();
+    m.addAll(VAULT);
+    expect(m.mask(text)).not.toContain("p@ss");
+    if (inv.env.monitoring!.alerts.smtp) expect(text).toContain('smtp_auth_password: "smtp p@ss\\"word"'); // JSON-escaped in the file
+  });
+
   test("each host's exporter listens on its private address and its collector checks its tier's declarations", () => {
     for (const h of inv.hosts) {
       const vars = varsOf(inv, h.name);
@@ -94,4 +103,10 @@ describe.each(["production", "lab"])("monitoring configuration of hosts/%s.yaml"
     const timer = render({ file: "multitier-collector.timer.hbs" }, varsOf(inv, inv.hosts[0].name));
     expect(timer).toContain(`OnUnitActiveSec=${inv.env.monitoring!.collectorInterval}\n`);
   });
+});
+
+test("vault create: SMTP credentials to fill in when alerts go by mail, none for a webhook only", () => {
+  const { newSecrets } = require("../../runner/secrets/template") as typeof import("../../runner/secrets/template");
+  expect((newSecrets(inventoryFor("production").env) as any).monitoring).toEqual({ smtp: { username: "REPLACE_ME", password: "REPLACE_ME" } });
+  expect((newSecrets(inventoryFor("lab").env) as any).monitoring).toBeUndefined();
 });
