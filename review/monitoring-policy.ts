@@ -5,6 +5,7 @@
  * port from a CIDR block, from another group, or for all protocols is a finding: an exporter
  * tells whoever asks what runs where, which disks are full and when the pipeline ran.
  */
+import { MONITORING_ROLE_TAG } from "../stacks/monitoring";
 import type { Rule } from "./policy";
 import type { StackJson } from "./synth";
 
@@ -52,7 +53,7 @@ export const exporterMonitoringOnly: Rule = {
   reason: `node exporters (port ${EXPORTER_PORT}, and every port the monitoring group scrapes) accept the monitoring tier's group only`,
   check: (s) => {
     const groups = Object.entries<any>(s.resource?.aws_security_group ?? {});
-    const monitoring = new Set(groups.filter(([, c]) => c.tags?.Role === "monitoring").map(([n]) => n));
+    const monitoring = new Set(groups.filter(([, c]) => c.tags?.[MONITORING_ROLE_TAG.key] === MONITORING_ROLE_TAG.value).map(([n]) => n));
     // the ports the monitoring group sends to other groups are exporter ports too
     const ports = new Set([EXPORTER_PORT]);
     for (const c of Object.values<any>(s.resource?.aws_vpc_security_group_egress_rule ?? {}))
