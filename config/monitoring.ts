@@ -142,6 +142,8 @@ export function monitoringErrors(env: EnvView): { path: Path; message: string; o
   if (!known(m.tier)) errors.push({ path: ["monitoring", "tier"], message: `expected a tier of this file (${tiers.join(", ")}), got "${m.tier}"; declare the monitoring tier under tiers:` });
   else if (env.tiers[m.tier].subnet !== "private")
     errors.push({ path: ["monitoring", "tier"], message: `the monitoring tier "${m.tier}" must be in the private subnet (reached through an SSH tunnel), got ${env.tiers[m.tier].subnet}` });
+  else if (m.tier !== M.tier)
+    errors.push({ path: ["monitoring", "tier"], message: `expected "${M.tier}" (playbooks/monitoring.yml and make tunnel-monitoring target that tier), got "${m.tier}"` });
   if (!m.alerts.smtp && !m.alerts.webhook) errors.push({ path: ["monitoring", "alerts"], message: "expected smtp and/or webhook: alerts must go somewhere" });
   for (const t of Object.keys(m.checks))
     if (!known(t) && t !== "bastion") errors.push({ path: ["monitoring", "checks", t], message: `expected a tier name or "bastion", got "${t}"`, onKey: true });
