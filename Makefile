@@ -24,7 +24,7 @@ SERVICES := $(filter-out common _%,$(basename $(notdir $(wildcard playbooks/*.ym
 RUN_FLAGS = --env $(ENV) $(if $(CHECK),--check) $(if $(DIFF),--diff) $(if $(LIMIT),--limit '$(LIMIT)') $(if $(TAGS),--tags '$(TAGS)') $(if $(JSON),--json) $(CONN_FLAGS)
 
 .DEFAULT_GOAL := help
-.PHONY: docs-inputs policy review plan demo tunnel-notebook ping help setup typecheck test test-unit synth synth-hcl validate bench diff apply lab-up lab-down demo inventory plan review policy deploy-all tunnel-notebook
+.PHONY: docs-inputs policy review plan demo tunnel-notebook tunnel-monitoring tunnel-alertmanager ping help setup typecheck test test-unit synth synth-hcl validate bench diff apply lab-up lab-down demo inventory plan review policy deploy-all tunnel-notebook
 
 help: ## list the targets (this text)
 	@echo "multitier — make <target> [ENV=$(ENV)]"
@@ -106,6 +106,12 @@ demo: ## the whole rehearsal: lab up, deploy all four tiers, recap, deploy again
 
 tunnel-notebook: ## open the SSH tunnel to Jupyter through the bastion and print the local URL
 	$(MULTITIER) tunnel notebook --env $(ENV) --remote-port 8888 $(if $(KEY),--identity $(call shq,$(KEY)))
+
+tunnel-monitoring: ## open the SSH tunnel to Prometheus (alerts: http://127.0.0.1:9090/alerts) on the monitoring host
+	$(MULTITIER) tunnel monitoring --env $(ENV) --remote-port 9090
+
+tunnel-alertmanager: ## open the SSH tunnel to Alertmanager (silences: http://127.0.0.1:9093/) on the monitoring host
+	$(MULTITIER) tunnel monitoring --env $(ENV) --remote-port 9093
 
 deploy-all: ## deploy every service in dependency order (database first)
 	$(MULTITIER) deploy all $(RUN_FLAGS)

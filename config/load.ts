@@ -11,6 +11,7 @@ import { InputError } from "./errors";
 import { environmentSchema, EnvironmentSpec } from "./schema";
 import { didYouMean, semanticErrors } from "./validate";
 import { duplicateRuleErrors } from "./rule-duplicates";
+import { monitoringErrors } from "./monitoring";
 import { YamlSource } from "./yamlsource";
 import { Environment, environmentNameFromFile, expandHosts } from "./environment";
 import { retireErrors } from "./retire";
@@ -76,7 +77,7 @@ export function checkEnvironment(source: YamlSource): { env?: Environment; error
   const errors: InputError[] = [];
   const expectedName = environmentNameFromFile(source.file);
   if (spec.name !== expectedName) errors.push(source.error(["name"], `expected "${expectedName}" (the file's name), got "${spec.name}"`));
-  for (const e of [...semanticErrors(spec), ...duplicateRuleErrors(spec), ...retireErrors(spec)]) errors.push(source.error(e.path, e.message, e.onKey));
+  for (const e of [...semanticErrors(spec), ...duplicateRuleErrors(spec), ...retireErrors(spec), ...monitoringErrors(spec)]) errors.push(source.error(e.path, e.message, e.onKey));
   if (errors.length) return { errors: sortErrors(errors) };
   return { env: { ...spec, file: source.file, hosts: expandHosts(spec) }, errors: [] };
 }

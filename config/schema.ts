@@ -10,6 +10,7 @@ import { z } from "zod";
 import { D } from "./defaults";
 import { show } from "./errors";
 import { parseCidr, parseIp } from "./cidr";
+import { monitoringSchema } from "./monitoring";
 
 /** Attach "expected <what>, got <value>" to every issue a schema raises. */
 function expecting(what: string) {
@@ -203,6 +204,7 @@ export const environmentSchema = z
           .strict(),
       ).default([]),
       lab: z.record(z.string(), z.unknown(), expecting("a mapping")).optional(),
+      monitoring: monitoringSchema.optional(),
     },
     expecting("an environment mapping"),
   )

@@ -6,6 +6,7 @@
 import type { Environment } from "../config/environment";
 import { dataVolumeCoverage } from "./snapshot-coverage";
 import type { StackJson } from "./synth";
+import { exporterMonitoringOnly } from "./monitoring-policy";
 
 export interface Finding {
   rule: string;
@@ -176,6 +177,7 @@ export const RULES: Rule[] = [
       return out;
     },
   },
+  exporterMonitoringOnly,
 ];
 
 /** Findings of every rule on one stack, with the environment's waivers applied. */

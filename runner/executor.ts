@@ -431,10 +431,10 @@ export function hostsOfPlay(_inv: Inventory, play: Play, limited: InventoryHost[
 
 /** A play's `hosts:` — comma-separated tiers, host names, globs or `all` — matches this host. */
 export function playMatches(pattern: string, h: InventoryHost): boolean {
-  return pattern
-    .split(",")
-    .map((x) => x.trim())
-    .some((p) => p === "all" || p === h.tier || p === h.name || picomatch(p)(h.name));
+  const items = pattern.split(",").map((x) => x.trim());
+  // the bastion answers to its own name only: `all` and globs mean the tier hosts
+  if (h.tier === "bastion") return items.includes("bastion");
+  return items.some((p) => p === "all" || p === h.tier || p === h.name || picomatch(p)(h.name));
 }
 
 export function oneLine(e: unknown): string {

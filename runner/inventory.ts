@@ -25,8 +25,15 @@ export interface InventoryHost extends HostVars {
 
 export interface Inventory {
   env: Environment;
-  bastion: { address: string; port: number; user: string };
+  /** privateIp: its address inside the VPC (the monitoring tier scrapes it there) */
+  bastion: { address: string; port: number; user: string; privateIp?: string };
   hosts: InventoryHost[];
+  /**
+   * The bastion as a target, dialed at its private address through itself (group and name
+   * "bastion"): only a play that names it reaches it, never `all` (playbooks/monitoring.yml
+   * installs its node exporter). Absent when the outputs give no private address.
+   */
+  bastionHost?: InventoryHost;
   /** tier name -> hosts */
   groups: Record<string, InventoryHost[]>;
   outputsFile: string;
@@ -150,9 +157,13 @@ export function loadInventory(env: Environment, file = outputsFile(env.name)): I
   hosts.sort((a, b) => a.tier.localeCompare(b.tier) || a.name.localeCompare(b.name, undefined, { numeric: true }));
   const groups: Record<string, InventoryHost[]> = {};
   for (const t of Object.keys(env.tiers)) groups[t] = hosts.filter((h) => h.tier === t);
+  const bastionUser = out.bastion.user ?? env.bastion.user ?? env.sshUser;
+  const bip = out.bastion.privateIp ?? undefined;
+  const bastionHost = bip ? { name: "bastion", tier: "bastion", privateIp: bip, ipv6: undefined, user: bastionUser, volumes: {}, address: bip, port: out.bastion.port ?? 22 } : undefined;
   return {
     env,
-    bastion: { address: out.bastion.publicIp, port: out.bastion.port ?? 22, user: out.bastion.user ?? env.bastion.user ?? env.sshUser },
+    bastionHost,
+    bastion: { address: out.bastion.publicIp, port: out.bastion.port ?? 22, user: out.bastion.user ?? env.bastion.user ?? env.sshUser, privateIp: out.bastion.privateIp ?? undefined },
     hosts,
     groups,
     outputsFile: file,

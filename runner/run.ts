@@ -64,13 +64,17 @@ export async function run(req: RunRequest, deps: RunDeps): Promise<{ code: numbe
   const problems = preflight(env, services, !req.services.includes("all"), load);
   if (problems.length) throw new InputErrors(problems);
   const inv = loadInventory(env);
-  const limited = req.limit ? selectHosts(inv, req.limit) : inv.hosts;
+  // the bastion is a target only for plays that name it, and only unless --limit leaves it out
+  const limitItems = (req.limit ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+  const others = limitItems.filter((x) => x !== "bastion");
+  const limited = req.limit ? (others.length ? selectHosts(inv, others.join(",")) : []) : inv.hosts;
+  const bastion = inv.bastionHost && (!req.limit || limitItems.includes("bastion")) ? [inv.bastionHost] : [];
   const common = req.command === "deploy" && listServices().length && safeExists("common", load) ? load("common") : undefined;
   const runs: ServiceRun[] = [];
   const { vault, filter } = deps.secrets(env);
   for (const service of services) {
     let book = load(service);
-    const hosts = limited.filter((h) => book.plays.some((p) => playMatches(p.hosts, h)));
+    const hosts = [...limited, ...bastion].filter((h) => book.plays.some((p) => playMatches(p.hosts, h)));
     if (req.command === "unlock") {
       const tiers = encryptedTiers(env, book).filter((t) => hosts.some((h) => h.tier === t));
       const unlock: Record<string, string> = {};

@@ -22,7 +22,8 @@ export function buildVars(
   vault: Record<string, unknown>,
 ): Record<string, unknown> {
   const env = inv.env;
-  const tierSpec = env.tiers[host.tier];
+  // the bastion (a target only of plays that name it) has no tier spec of its own
+  const tierSpec = env.tiers[host.tier] ?? { vars: {}, volumes: [], serves: [], egress: [] };
   const groups: Record<string, HostVars[]> = {};
   for (const [t, hs] of Object.entries(inv.groups)) groups[t] = hs.map(hostView);
   const hosts: Record<string, HostVars> = {};
@@ -38,6 +39,7 @@ export function buildVars(
     host: hostView(host),
     groups,
     hosts,
+    bastion: { privateIp: inv.bastion.privateIp ?? null },
     facts,
     vault,
   };

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make demo — the whole rehearsal on this machine: bring the lab up, create its vault if
-# needed, deploy all four tiers, show the recap, deploy again to show 0 changed, tear down.
+# needed, deploy every tier (monitoring last), show the recap, deploy again to show 0 changed,
+# say where the monitoring is, tear down.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || { echo "demo: the lab needs root (network namespaces, loop devices): sudo make demo" >&2; exit 1; }
@@ -12,8 +13,12 @@ trap 'echo; echo "== tearing the lab down"; node --import tsx lab/cli.ts down' E
 echo "== bringing the lab up"
 node --import tsx lab/cli.ts up
 [ -f hosts/lab.vault.yml ] || ./bin/multitier.js vault create --env lab
-echo; echo "== first deploy of all four tiers"
+echo; echo "== first deploy of every tier (database, webapp, analysis, notebook, monitoring)"
 ./bin/multitier.js deploy all --env lab
 echo; echo "== second deploy: nothing should change"
 out=$(./bin/multitier.js deploy all --env lab --json | tail -1)
 node -e 'const r=JSON.parse(process.argv[1]); let c=0; for (const [h,x] of Object.entries(r.hosts)) { console.log(`  ${h.padEnd(10)} ok ${x.ok}  changed ${x.changed}  failed ${x.failed}`); c+=x.changed+x.failed; } console.log(c===0 ? "second run: 0 changed" : "second run CHANGED something"); process.exit(c===0?0:1)' "$out"
+echo
+echo "== monitoring: Prometheus and Alertmanager on the monitoring host, node exporters everywhere"
+echo "   to look yourself: make lab-up deploy-all ENV=lab, then make tunnel-monitoring ENV=lab and open http://127.0.0.1:9090/alerts"
+echo "   (Alertmanager: make tunnel-alertmanager ENV=lab, http://127.0.0.1:9093/)"

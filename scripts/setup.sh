@@ -11,6 +11,7 @@ declare -A PKG=(
   [mkfs.xfs]=xfsprogs [cryptsetup]=cryptsetup-bin [nginx]=nginx-light [ansible-playbook]=ansible
   [ip]=iproute2 [nft]=nftables [mkfs.ext4]=e2fsprogs [findmnt]=util-linux [losetup]=mount [chronyd]=chrony
   [sudo]=sudo [useradd]=passwd [nsenter]=util-linux [openssl]=openssl [python3]=python3 [git]=git [make]=make [bc]=bc [/usr/bin/time]=time
+  [promtool]=prometheus [amtool]=prometheus-alertmanager [prometheus-node-exporter]=prometheus-node-exporter
   [/usr/bin/chromium]=chromium [jupyter-notebook]=jupyter-notebook [/usr/lib/python3/dist-packages/yaml]=python3-yaml [/usr/share/doc/python3-venv]=python3-venv
 )
 missing=()
@@ -31,7 +32,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # Debian starts these on install; the lab runs its own copies inside namespaces.
-for svc in nginx supervisor cron chrony ssh; do
+for svc in nginx supervisor cron chrony ssh prometheus prometheus-alertmanager prometheus-node-exporter; do
   if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then systemctl stop "$svc" || true; fi
 done
 

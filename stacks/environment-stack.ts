@@ -12,6 +12,7 @@ import type { Environment } from "../config/environment";
 import { DataVolume } from "./data-volume";
 import { moveFromLegacyNames, serverId, volumeId } from "./identities";
 import { InventoryOutput } from "./inventory-output";
+import { markMonitoringGroup } from "./monitoring";
 import { defaultTags } from "./names";
 import { Network } from "./network";
 import { SecurityGroups } from "./security-groups";
@@ -32,6 +33,7 @@ export class EnvironmentStack extends TerraformStack {
 
     const net = new Network(this, "network", { env });
     const sgs = new SecurityGroups(this, "security", { env, vpcId: net.vpc.id });
+    markMonitoringGroup(env, sgs.groups);
     const ami = new DataAwsAmi(this, "ubuntu", {
       mostRecent: true,
       owners: [env.ami.owner],

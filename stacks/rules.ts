@@ -8,10 +8,12 @@
  *            out: 80/443 anywhere; every port this tier is allowed INTO on another tier
  *                 (e.g. 27017 to the database group); the tier's own `egress` list
  * IPv6 peers (::/0) are added beside IPv4 ones when the environment has IPv6.
+ * Monitoring (monitoring-rules.ts) adds the node exporter port from the monitoring tier only.
  */
 import type { Environment } from "../config/environment";
 import { D } from "../config/defaults";
 import { isIpv6 } from "./names";
+import { monitoringRules } from "./monitoring-rules";
 
 /** "bastion" or a tier name */
 export type GroupName = string;
@@ -66,6 +68,7 @@ export function securityRules(env: Environment): Rule[] {
       for (const peer of peers(e.to))
         add({ group: name, direction: "egress", protocol: e.protocol, fromPort: e.port, toPort: e.toPort ?? e.port, ...peer, description: e.description ?? `port ${e.port} out` });
   }
+  rules.push(...monitoringRules(env, [BASTION, ...tiers]));
   return rules;
 }
 

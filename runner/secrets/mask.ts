@@ -3,8 +3,8 @@
  * through `mask()`; the executor asks `isSecret()` before putting anything on a command line.
  *
  * Covered forms of each value: as is, URL-encoded (passwords inside mongodb:// URLs),
- * base64, and — for multi-line values such as a TLS key — every line of 8 characters or more
- * (a diff shows a file line by line). Values shorter than 4 characters are not masked: they
+ * base64, JSON-escaped (quoted by templates), and — for multi-line values such as a TLS
+ * key — every line of 8 characters or more (a diff shows a file line by line). Values shorter than 4 characters are not masked: they
  * would blank out ordinary words and numbers all over the output.
  */
 export const MASK = "********";
@@ -18,7 +18,8 @@ export class Masker {
     if (typeof value !== "string" && typeof value !== "number") return;
     const s = String(value);
     if (s.length < MIN_SECRET_LENGTH) return;
-    const forms = [s, encodeURIComponent(s), Buffer.from(s).toString("base64")];
+    // JSON-escaped too: templates quote secrets with {{json …}} (alertmanager.yml, mongosh)
+    const forms = [s, encodeURIComponent(s), Buffer.from(s).toString("base64"), JSON.stringify(s).slice(1, -1)];
     if (s.includes("\n")) forms.push(...s.split("\n").map((l) => l.trim()).filter((l) => l.length >= 8));
     for (const f of forms) if (f.length >= MIN_SECRET_LENGTH) this.forms.add(f);
     this.pattern = undefined;

@@ -37,6 +37,8 @@ export function newSecrets(env: Environment): Record<string, unknown> {
     tls: selfSignedCert(`${env.prefix}-webapp`),
     push: { server_auth_token: randomSecret(), ios_key_id: "REPLACE_ME" },
     jupyter: { token: randomSecret() },
+    // the SMTP relay's credentials (e.g. SES SMTP user), when alerts go by mail
+    ...(env.monitoring?.enabled && env.monitoring.alerts.smtp ? { monitoring: { smtp: { username: "REPLACE_ME", password: "REPLACE_ME" } } } : {}),
   };
 }
 

@@ -30,14 +30,15 @@ describe("environment files", () => {
     expect(env.hosts.length).toBeGreaterThan(0);
   });
 
-  test("production reproduces the reference layout (4 tiers, fixed IPs, 10 volumes)", () => {
+  test("production reproduces the reference layout (4 tiers + monitoring, fixed IPs, 10 volumes)", () => {
     const env = loadEnvironmentFile(path.join(ROOT, "hosts", "production.yaml"));
-    expect(Object.keys(env.tiers)).toEqual(["database", "webapp", "analysis", "notebook"]);
+    expect(Object.keys(env.tiers)).toEqual(["database", "webapp", "analysis", "notebook", "monitoring"]);
     expect(env.hosts.map((h) => [h.name, h.privateIp])).toEqual([
       ["database", "192.168.1.100"],
       ["webapp", "192.168.0.80"],
       ["analysis", "192.168.0.237"],
       ["notebook", "192.168.0.120"],
+      ["monitoring", "192.168.1.50"],
     ]);
     expect(env.hosts.flatMap((h) => h.volumes).length).toBe(10);
     expect(env.tiers.database.volumes.map((v) => [v.name, v.sizeGb, v.type, v.filesystem])).toEqual([

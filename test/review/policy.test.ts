@@ -18,7 +18,7 @@ const first = (s: any, type: string, pred: (c: any) => boolean = () => true) => 
 const BREAK: Record<string, (s: any) => void> = {
   "no-world-ssh-or-db": (s) => (first(s, "aws_vpc_security_group_ingress_rule", (r) => r.from_port === 27017).cidr_ipv4 = "0.0.0.0/0"),
   "database-private": (s) => (first(s, "aws_instance", (i) => i.tags.Tier === "database").associate_public_ip_address = true),
-  "no-public-jupyter": (s) => (s.resource.aws_vpc_security_group_ingress_rule.jupyter = { ip_protocol: "tcp", from_port: 8888, to_port: 9999, cidr_ipv6: "::/0" }),
+  "no-public-jupyter": (s) => (s.resource.aws_vpc_security_group_ingress_rule.jupyter = { ip_protocol: "tcp", from_port: 8888, to_port: 8890, cidr_ipv6: "::/0" }), // (8888-9999 would also open the exporter port 9100)
   "ebs-encrypted": (s) => (first(s, "aws_ebs_volume").encrypted = false),
   imdsv2: (s) => (first(s, "aws_instance").metadata_options.http_tokens = "optional"),
   "default-sg-empty": (s) => (first(s, "aws_default_security_group").egress = [{ protocol: "-1", cidr_blocks: ["0.0.0.0/0"] }]),
@@ -28,6 +28,7 @@ const BREAK: Record<string, (s: any) => void> = {
   "snapshots-consistent": (s) => (s.resource.aws_dlm_lifecycle_policy.per_volume = { policy_details: { resource_types: ["VOLUME"], target_tags: { Volume: "data" } } }),
   "no-secrets": (s) => (first(s, "aws_instance").user_data = "-----BEGIN OPENSSH PRIVATE KEY-----\nabc"),
   "s3-backend-safe": (s) => (s.terraform.backend = { s3: { bucket: "b", key: "k", encrypt: false } }),
+  "exporter-monitoring-only": (s) => (first(s, "aws_vpc_security_group_ingress_rule", (r) => r.from_port === 9100).cidr_ipv4 = "192.168.0.0/16"),
 };
 
 test("there is a failing case for every rule", () => {

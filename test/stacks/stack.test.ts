@@ -85,7 +85,7 @@ describe("network", () => {
 describe("security groups", () => {
   test("one group per tier plus the bastion; no inline rules", () => {
     const groups = prod.of("aws_security_group").map(([, g]) => g);
-    expect(groups.map((g) => g.name).sort()).toEqual(["emission-analysis", "emission-bastion", "emission-database", "emission-notebook", "emission-webapp"]);
+    expect(groups.map((g) => g.name).sort()).toEqual(["emission-analysis", "emission-bastion", "emission-database", "emission-monitoring", "emission-notebook", "emission-webapp"]);
     for (const g of groups) {
       expect(g.ingress).toBeUndefined();
       expect(g.egress).toBeUndefined();
@@ -99,6 +99,7 @@ describe("security groups", () => {
       "sg:database ingress tcp 27017 27017 sg:analysis",
       "sg:database ingress tcp 27017 27017 sg:notebook",
       "sg:database ingress tcp 27017 27017 sg:webapp",
+      "sg:database ingress tcp 9100 9100 sg:monitoring", // node exporter: the monitoring tier only
     ]);
   });
 
@@ -108,6 +109,7 @@ describe("security groups", () => {
       "sg:analysis ingress tcp 22 22 sg:bastion",
       "sg:bastion ingress tcp 22 22 203.0.113.0/24",
       "sg:database ingress tcp 22 22 sg:bastion",
+      "sg:monitoring ingress tcp 22 22 sg:bastion",
       "sg:notebook ingress tcp 22 22 sg:bastion",
       "sg:webapp ingress tcp 22 22 sg:bastion",
     ]);
@@ -115,8 +117,8 @@ describe("security groups", () => {
 
   test("webapp serves 443 and 80; notebook serves nothing publicly", () => {
     const web = rules(prod).filter((r) => r.startsWith("sg:webapp ingress") && !r.includes(" 22 "));
-    expect(web.sort()).toEqual(["sg:webapp ingress tcp 443 443 0.0.0.0/0", "sg:webapp ingress tcp 443 443 ::/0", "sg:webapp ingress tcp 80 80 0.0.0.0/0", "sg:webapp ingress tcp 80 80 ::/0"]);
-    expect(rules(prod).filter((r) => r.startsWith("sg:notebook ingress"))).toEqual(["sg:notebook ingress tcp 22 22 sg:bastion"]);
+    expect(web.sort()).toEqual(["sg:webapp ingress tcp 443 443 0.0.0.0/0", "sg:webapp ingress tcp 443 443 ::/0", "sg:webapp ingress tcp 80 80 0.0.0.0/0", "sg:webapp ingress tcp 80 80 ::/0", "sg:webapp ingress tcp 9100 9100 sg:monitoring"]);
+    expect(rules(prod).filter((r) => r.startsWith("sg:notebook ingress")).sort()).toEqual(["sg:notebook ingress tcp 22 22 sg:bastion", "sg:notebook ingress tcp 9100 9100 sg:monitoring"]);
   });
 
   test("egress: only 80/443 anywhere, 27017 to the database from app tiers, git 9418 on the webapp", () => {
@@ -126,8 +128,18 @@ describe("security groups", () => {
       "sg:analysis egress tcp 27017 27017 sg:database",
       "sg:bastion egress tcp 22 22 sg:analysis",
       "sg:bastion egress tcp 22 22 sg:database",
+      "sg:bastion egress tcp 22 22 sg:monitoring",
       "sg:bastion egress tcp 22 22 sg:notebook",
       "sg:bastion egress tcp 22 22 sg:webapp",
+      // monitoring: alerts by mail to the SMTP relay (587), scrapes every node exporter
+      "sg:monitoring egress tcp 587 587 0.0.0.0/0",
+      "sg:monitoring egress tcp 587 587 ::/0",
+      "sg:monitoring egress tcp 9100 9100 sg:analysis",
+      "sg:monitoring egress tcp 9100 9100 sg:bastion",
+      "sg:monitoring egress tcp 9100 9100 sg:database",
+      "sg:monitoring egress tcp 9100 9100 sg:monitoring",
+      "sg:monitoring egress tcp 9100 9100 sg:notebook",
+      "sg:monitoring egress tcp 9100 9100 sg:webapp",
       "sg:notebook egress tcp 27017 27017 sg:database",
       "sg:webapp egress tcp 27017 27017 sg:database",
       "sg:webapp egress tcp 9418 9418 0.0.0.0/0",
@@ -229,7 +241,7 @@ describe("volumes", () => {
 describe("outputs and backend", () => {
   test("inventory output names every host, its IP and volume ids", () => {
     const inv = prod.json.output.inventory.value;
-    expect(Object.keys(inv.hosts).sort()).toEqual(["analysis", "database", "notebook", "webapp"]);
+    expect(Object.keys(inv.hosts).sort()).toEqual(["analysis", "database", "monitoring", "notebook", "webapp"]);
     expect(inv.hosts.database.volumes.data).toMatchObject({ device: "/dev/sdf", mountPoint: "/data", filesystem: "xfs", encryption: "luks" });
     expect(inv.hosts.database.volumes.data.volumeId).toMatch(/^\$\{aws_ebs_volume\..+\.id\}$/);
     expect(inv.bastion.publicIp).toMatch(/aws_instance\.bastion_instance_[A-F0-9]+\.public_ip/);
