@@ -6,6 +6,7 @@
  * description names no input, or when the README's table is stale.
  */
 import { DEFAULTS as D } from "./defaults";
+import { MONITORING_DEFAULTS as MD } from "./monitoring";
 
 export const INPUT_DOCS: Readonly<Record<string, string>> = {
   name: "environment name: the file's name (hosts/<name>.yaml), ^[a-z][a-z0-9-]*$",
@@ -72,4 +73,27 @@ export const INPUT_DOCS: Readonly<Record<string, string>> = {
   "waivers[].resource": "address (or address prefix) of the resource the waiver covers",
   "waivers[].reason": "why: shown in every policy report",
   lab: "lab-only settings (e.g. identityFile); ignored on AWS",
+  "monitoring.enabled": MD.enabled.doc,
+  "monitoring.tier": `${MD.tier.doc} (declare it under tiers; it must be named monitoring)`,
+  "monitoring.exporterPort": MD.exporterPort.doc,
+  "monitoring.scrapeInterval": MD.scrapeInterval.doc,
+  "monitoring.evaluationInterval": MD.evaluationInterval.doc,
+  "monitoring.collectorInterval": MD.collectorInterval.doc,
+  "monitoring.alerts.smtp.relay": "host name of the SMTP relay alerts are sent through (user name and password in the vault: monitoring.smtp)",
+  "monitoring.alerts.smtp.port": MD.smtpPort.doc,
+  "monitoring.alerts.smtp.from": "sender address of alert mails",
+  "monitoring.alerts.smtp.to": "who receives alert mails",
+  "monitoring.alerts.smtp.egressCidrs": "where the relay's addresses lie (the monitoring host's egress); anywhere when left out",
+  "monitoring.alerts.webhook.url": "a webhook that receives Alertmanager's notifications (at least one of smtp and webhook)",
+  "monitoring.alerts.webhook.egressCidrs": "where the webhook's addresses lie (the monitoring host's egress); anywhere when left out",
+  "monitoring.thresholds.diskUsedPercent": MD.diskUsedPercent.doc,
+  "monitoring.thresholds.clockOffsetSeconds": MD.clockOffsetSeconds.doc,
+  "monitoring.thresholds.pipelineMaxAgeHours": MD.pipelineMaxAgeHours.doc,
+  "monitoring.thresholds.certificateDays": MD.certificateDays.doc,
+  "monitoring.thresholds.hostDownFor": MD.hostDownFor.doc,
+  "monitoring.thresholds.serviceDownFor": MD.serviceDownFor.doc,
+  "monitoring.thresholds.volumeUnmountedFor": MD.volumeUnmountedFor.doc,
+  "monitoring.checks.<t>.services": "services of the tier whose being down alerts (supervised programs or systemd units)",
+  "monitoring.checks.<t>.pipelines": "cron pipelines of the tier whose last successful run is watched (the multitier-job wrapper records it)",
+  "monitoring.checks.<t>.certificates": "TLS certificate files on the tier's hosts whose expiry is watched",
 };
