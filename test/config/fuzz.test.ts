@@ -26,6 +26,7 @@ const ROOT = path.join(__dirname, "..", "..");
 const RUNS = Number(process.env.FUZZ_RUNS ?? 100);
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 const CASE_LIMIT_MS = 20_000; // generous: 2 shared cores; a synth takes ~0.4 s, a check ~30 ms
+const WARMUP_LIMIT_MS = 180_000; // a new worker's module loading and first synth (not a case)
 const ONE_LINE_ERROR = /^(?<file>[^\s:]+):(?<line>\d+):(?<col>\d+)[ :]/;
 
 type Answer = { outcome: "accepted" | "refused" | "crash" | "timeout"; errors?: string[]; error?: string; synthesized?: number };
@@ -33,8 +34,17 @@ type Answer = { outcome: "accepted" | "refused" | "crash" | "timeout"; errors?: 
 /** One worker at a time; a case that runs over the limit kills it (and a new one starts). */
 class Checker {
   private worker?: Worker;
-  check(c: { what: string; file: string; text: string; service?: string }, limitMs = CASE_LIMIT_MS): Promise<Answer> {
-    const w = (this.worker ??= new Worker(path.join(__dirname, "fuzz-worker.js")));
+  async check(c: { what: string; file: string; text: string; service?: string }, limitMs = CASE_LIMIT_MS): Promise<Answer> {
+    if (!this.worker) {
+      this.worker = new Worker(path.join(__dirname, "fuzz-worker.js"));
+      // a new worker first loads tsx, the config modules and cdktf and synthesizes once, outside
+      // any case's limit: on 2 busy cores that cold start alone can take longer than a case may
+      const warm = await this.send(this.worker, { what: "warmup", file: "", text: "" }, WARMUP_LIMIT_MS);
+      if (warm.outcome !== "accepted") return warm;
+    }
+    return this.send(this.worker, c, limitMs);
+  }
+  private send(w: Worker, c: { what: string; file: string; text: string; service?: string }, limitMs: number): Promise<Answer> {
     return new Promise((resolve) => {
       const done = (a: Answer, dead = false) => {
         clearTimeout(timer);

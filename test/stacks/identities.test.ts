@@ -17,11 +17,12 @@ import { ROOT, synthEnv } from "./synth";
 const PROD = fs.readFileSync(path.join(ROOT, "hosts", "production.yaml"), "utf8");
 const CLI = path.join(ROOT, "bin", "multitier.js");
 
-/** production.yaml with `webapp` and `database` at the given count (each with three fixed IPs). */
+/** production.yaml with `webapp` and `database` at the given count, each host with its fixed IP (validate refuses more IPs than hosts). */
 function production(count: number, extra = ""): string {
-  const text = PROD.replace("    privateIps: [192.168.1.100]\n", `    count: ${count}\n    privateIps: [192.168.1.100, 192.168.1.101, 192.168.1.102]\n${extra}`).replace(
+  const ips = (base: string) => [0, 1, 2].slice(0, count).map((i) => `${base}${i}`).join(", ");
+  const text = PROD.replace("    privateIps: [192.168.1.100]\n", `    count: ${count}\n    privateIps: [${ips("192.168.1.10")}]\n${extra}`).replace(
     "    privateIps: [192.168.0.80]\n",
-    `    count: ${count}\n    privateIps: [192.168.0.80, 192.168.0.81, 192.168.0.82]\n`,
+    `    count: ${count}\n    privateIps: [${ips("192.168.0.8")}]\n`,
   );
   if (text === PROD) throw new Error("production.yaml edit did not apply");
   return text;
@@ -116,7 +117,7 @@ describe("validate refuses removing a host with data unless retired", () => {
     expect(lines[1]).toContain("tiers.webapp.count: count 2 removes host webapp-3 and its data volume(s) log");
     expect(lines[1]).toMatch(/production\.yaml:\d+:\d+ /);
 
-    write(production(2, "    retire: [database-3]\n").replace("    privateIps: [192.168.0.80, 192.168.0.81, 192.168.0.82]\n", "$&    retire: [webapp-3]\n"));
+    write(production(2, "    retire: [database-3]\n").replace("    privateIps: [192.168.0.80, 192.168.0.81]\n", "$&    retire: [webapp-3]\n"));
     const ok = run();
     expect(ok.stderr).toBe("");
     expect(ok.status).toBe(0);
