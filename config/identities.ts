@@ -83,7 +83,7 @@ export function removalErrors(source: YamlSource, env: Environment, known: Known
     if (env.tiers[h.tier].retire.includes(h.name)) continue;
     errors.push(source.error(["tiers", h.tier, "count"], `count ${env.tiers[h.tier].count} removes ${what}; to remove it and its data, list it in tiers.${h.tier}.retire`));
   }
-  return errors;
+  return errors.sort((a, b) => a.line - b.line || a.col - b.col);
 }
 
 /**
