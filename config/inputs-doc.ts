@@ -19,7 +19,7 @@ export const INPUT_DOCS: Readonly<Record<string, string>> = {
   "network.privateSubnets": "one IPv4 CIDR per availability zone, inside the VPC, not overlapping",
   operatorCidrs: "who may SSH to the bastion (IPv6 blocks only with network.ipv6)",
   "keyPair.name": "an existing EC2 key pair (exactly one of name or publicKeyFile)",
-  "keyPair.publicKeyFile": "a public key file to import as the key pair (read by Terraform at plan time; ~ is expanded)",
+  "keyPair.publicKeyFile": "a public key file to import as the key pair: an absolute path or ~/… (read by Terraform at plan time)",
   sshUser: D.sshUser.doc,
   "ami.owner": D.amiOwner.doc,
   "ami.nameFilter": `${D.amiName.doc}; its architecture (amd64/arm64) must match every instance type`,

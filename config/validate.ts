@@ -57,6 +57,8 @@ export function semanticErrors(env: EnvironmentSpec): SemanticError[] {
 
   if (!env.keyPair.name === !env.keyPair.publicKeyFile)
     add(["keyPair"], "expected exactly one of name (an existing key pair) or publicKeyFile (a public key to import)");
+  else if (env.keyPair.publicKeyFile && !/^(\/|~\/)/.test(env.keyPair.publicKeyFile))
+    add(["keyPair", "publicKeyFile"], `expected an absolute path or one under ~/ (Terraform reads it from cdktf.out/stacks/<env>/, not from here), got "${env.keyPair.publicKeyFile}"`);
 
   const tierNames = Object.keys(env.tiers);
   if (tierNames.length === 0) add(["tiers"], "expected at least one tier");
