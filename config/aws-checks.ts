@@ -1,10 +1,12 @@
 /**
  * Checks of an environment against what AWS accepts, so `multitier validate` refuses what
  * `terraform validate` cannot see and AWS would refuse at apply: region and zones, KMS key
- * ARNs, EBS limits per volume type, instance architecture against the AMI. The facts live as
+ * ARNs, EBS limits per volume type, instance architecture against the AMI, instance families
+ * that cannot be EBS-optimized. The facts live as
  * data in config/aws/ (one small table each, with the AWS page it comes from).
  */
 import { EBS_LIMITS, GP3_BASELINE_IOPS } from "./aws/ebs-limits";
+import { family, NOT_EBS_OPTIMIZED_FAMILIES } from "./aws/ebs-optimized";
 import { amiArch, instanceArch } from "./aws/instance-architecture";
 import { REGIONS, zonesOf } from "./aws/regions";
 import type { EnvironmentSpec, VolumeSpec } from "./schema";
@@ -40,6 +42,8 @@ export function awsErrors(env: EnvironmentSpec): SemanticError[] {
 
   const wanted = amiArch(env.ami.nameFilter);
   const arch = (path: Path, type: string) => {
+    if (NOT_EBS_OPTIMIZED_FAMILIES.includes(family(type)))
+      add(path, `expected a current-generation instance type (every instance is launched EBS-optimized; previous-generation ${family(type)} does not support it on all or some sizes), got ${type}`);
     if (wanted && instanceArch(type) !== wanted)
       add(path, `expected an ${wanted} instance type to match the AMI filter "${env.ami.nameFilter}", got ${type} (${instanceArch(type)}${instanceArch(type) === "arm64" ? ", AWS Graviton" : ""})`);
   };

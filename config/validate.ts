@@ -57,6 +57,8 @@ export function semanticErrors(env: EnvironmentSpec): SemanticError[] {
 
   if (!env.keyPair.name === !env.keyPair.publicKeyFile)
     add(["keyPair"], "expected exactly one of name (an existing key pair) or publicKeyFile (a public key to import)");
+  else if (env.keyPair.publicKeyFile && !/^(\/|~\/)/.test(env.keyPair.publicKeyFile))
+    add(["keyPair", "publicKeyFile"], `expected an absolute path or one under ~/ (Terraform reads it from cdktf.out/stacks/<env>/, not from here), got "${env.keyPair.publicKeyFile}"`);
 
   const tierNames = Object.keys(env.tiers);
   if (tierNames.length === 0) add(["tiers"], "expected at least one tier");
@@ -126,6 +128,13 @@ export function semanticErrors(env: EnvironmentSpec): SemanticError[] {
       if (direction === "from" && tier.subnet === "private" && !cidrContains(vpc, c))
         add(path, `tier "${tierName}" is in the private subnet and cannot serve the public address range ${p}; use a tier name or a CIDR inside ${net.vpcCidr}`);
     };
+    // AWS: "up to 255 characters; a-z, A-Z, 0-9, spaces, and ._-:/()#,@[]+=&;{}!$*" (IpRange.Description)
+    const describe = (d: string | undefined, path: Path) => {
+      if (d !== undefined && !/^[A-Za-z0-9 ._\-:/()#,@[\]+=&;{}!$*]{1,255}$/.test(d))
+        add(path, `expected a rule description of at most 255 letters, digits, spaces and ._-:/()#,@[]+=&;{}!$* (what AWS accepts), got "${d}"`);
+    };
+    tier.serves.forEach((rule, i) => describe(rule.description, [...tp, "serves", i, "description"]));
+    tier.egress.forEach((rule, i) => describe(rule.description, [...tp, "egress", i, "description"]));
     tier.serves.forEach((rule, i) => {
       if (rule.toPort !== undefined && rule.toPort < rule.port) add([...tp, "serves", i, "toPort"], `expected toPort ≥ port (${rule.port}), got ${rule.toPort}`);
       if (rule.port === 22) add([...tp, "serves", i, "port"], "SSH (22) is served to the bastion only and cannot be opened here");
