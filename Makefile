@@ -53,10 +53,13 @@ validate: ## check every environment file under hosts/, the playbooks against ea
 docs-inputs: ## regenerate README.md's environment-file inputs table from the schema
 	node --import tsx scripts/docs-inputs.ts
 
-synth: ## synthesize every environment's stack to cdktf.out/ (JSON and HCL)
+synth: ## synthesize every environment's stack to cdktf.out/stacks/<env>/cdk.tf.json (Terraform JSON)
 	node --import tsx main.ts
+	@echo "synth: cdktf.out/stacks/<env>/cdk.tf.json (make synth-hcl for HCL)"
+
+synth-hcl: ## the same stacks as HCL too, through the cdktf CLI (cdktf.out/hcl/stacks/<env>/cdk.tf; slower)
 	npx --no-install cdktf synth --hcl --output cdktf.out/hcl >/dev/null
-	@echo "synth: cdktf.out/stacks/<env>/cdk.tf.json and cdktf.out/hcl/stacks/<env>/cdk.tf"
+	@echo "synth-hcl: cdktf.out/hcl/stacks/<env>/cdk.tf"
 
 diff: ## show what `cdktf deploy` would change for ENV (needs AWS credentials)
 	npx --no-install cdktf diff $(ENV)

@@ -1,112 +1,30 @@
 /**
- * multitier vs Ansible, side by side in the lab (issue #7). For H = 1, 5, 10 hosts per tier
- * (4, 20, 40 targets): a fresh lab, a first converge and a no-op run with each tool, the two
- * tools alternated, each figure the median of REPS runs (default 3). Measures wall time,
- * the controller's peak memory (the whole process tree, sampled), round trips per host
- * (multitier; Ansible: one per task with pipelining) and TCP connections to the bastion
- * (seen from the bastion's side). Prints a table and writes bench/RESULTS.md.
+ * multitier vs Ansible vs Ansible with Mitogen, side by side in the lab (issues #7, #21). For
+ * H = 1, 5, 10 hosts per tier (4, 20, 40 targets): a fresh lab, a first converge and a no-op
+ * run with each tool, the three tools alternated (the order rotates each repetition), each
+ * figure the median of REPS runs (default 3). Measures (measure.ts) wall time, the
+ * controller's peak memory, round trips per host (multitier; Ansible: one per task with
+ * pipelining), TCP connections to the bastion and CPU. Prints a table and writes
+ * bench/RESULTS.md. BENCH_TOOLS=multitier,ansible,mitogen picks the tools.
  */
-import { execFileSync, spawn } from "child_process";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { labDown, labUp, type LabState } from "../../lab/lab";
+import { measure, settle, type Sample } from "./measure";
 
 const ROOT = path.join(__dirname, "..", "..");
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const SIZES = (process.env.BENCH_SIZES ?? "1,5,10").split(",").map(Number);
-const FORKS = 40; // ≥ the largest lab (40 targets), the same for both tools
-
-interface Sample {
-  seconds: number;
-  peakMb: number;
-  bastionConnections: number;
-  roundTripsPerHost?: number;
-  /** user+sys CPU of the controller (the tool's process and its children: forks, ssh clients) */
-  controllerCpu: number;
-  /** CPU the whole machine spent meanwhile: the controller plus every lab host's sshd, sudo, agent or Ansible module */
-  machineCpu: number;
-  ok: boolean;
-}
-
-/**
- * Wait until the machine is quiet (under 10% busy over half a second, at most 15 s): the
- * kernel tears namespaces down asynchronously after the previous lab, and that work would
- * otherwise land on whichever tool runs next.
- */
-async function settle(): Promise<void> {
-  const end = Date.now() + 15_000;
-  while (Date.now() < end) {
-    const total = () => fs.readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number).reduce((a, b) => a + b, 0);
-    const [b0, t0] = [busyJiffies(), total()];
-    await new Promise((r) => setTimeout(r, 500));
-    if ((busyJiffies() - b0) / Math.max(1, total() - t0) < 0.1) return;
-  }
-}
-
-/** busy jiffies of all cores (/proc/stat: everything but idle and iowait) */
-function busyJiffies(): number {
-  const f = fs.readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
-  return f.reduce((a, b) => a + b, 0) - f[3] - f[4];
-}
-
-function treeRssKb(root: number): number {
-  const parent = new Map<number, number>();
-  const rss = new Map<number, number>();
-  for (const d of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      parent.set(Number(d), Number(fields[1]));
-      rss.set(Number(d), Number(fields[21]) * 4);
-    } catch {
-      /* gone */
-    }
-  }
-  let total = 0;
-  for (const [pid, kb] of rss) {
-    let p: number | undefined = pid;
-    while (p && p !== root && p > 1) p = parent.get(p);
-    if (p === root) total += kb;
-  }
-  return total;
-}
-
-async function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv, bastionNs: string): Promise<Sample & { stderr: string; stdout: string }> {
-  const t0 = process.hrtime.bigint();
-  const busy0 = busyJiffies();
-  const cpuFile = path.join(os.tmpdir(), `mt-bench-cpu-${process.pid}`);
-  const child = spawn("/usr/bin/time", ["-o", cpuFile, "-f", "%U %S %M", cmd, ...args], { cwd: ROOT, env });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
-  let peak = 0;
-  const peers = new Set<string>();
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, treeRssKb(child.pid!));
-    try {
-      const ss = execFileSync("ip", ["netns", "exec", bastionNs, "ss", "-tnH", "state", "established", "( sport = :22 )"], { encoding: "utf8" });
-      for (const line of ss.split("\n")) {
-        const peer = line.trim().split(/\s+/).pop();
-        if (peer && peer.startsWith("10.214.")) peers.add(peer);
-      }
-    } catch {
-      /* sampling only */
-    }
-    // every 250 ms: the sampler's own work (a walk of /proc, an `ss` in the bastion) competes
-    // for the same 2 cores as the tools and the lab hosts, so it must stay light; the largest
-    // single process's peak comes exactly from /usr/bin/time below
-  }, 250);
-  const code: number = await new Promise((resolve) => child.on("close", (c) => resolve(c ?? 1)));
-  clearInterval(sampler);
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const machineCpu = (busyJiffies() - busy0) / 100; // USER_HZ
-  const [user, sys, maxRssKb] = fs.readFileSync(cpuFile, "utf8").trim().split("\n").pop()!.split(" ").map(Number);
-  fs.rmSync(cpuFile, { force: true });
-  return { seconds, peakMb: Math.max(peak, maxRssKb) / 1024, bastionConnections: peers.size, controllerCpu: user + sys, machineCpu, ok: code === 0, stderr, stdout };
-}
+const FORKS = 40; // ≥ the largest lab (40 targets), the same for every tool
+type Tool = "multitier" | "ansible" | "mitogen";
+const LABEL: Record<Tool, string> = { multitier: "multitier", ansible: "Ansible", mitogen: "Ansible + Mitogen" };
+/** the goals of issues #7 (plain Ansible) and #21 (Mitogen, at 4 targets), printed beside the figures */
+const GOAL: Record<Exclude<Tool, "multitier">, { first: string; noop: string }> = { ansible: { first: "≥ 4x", noop: "≥ 8x" }, mitogen: { first: "≥ 10x", noop: "≥ 10x" } };
+const TOOLS = (process.env.BENCH_TOOLS ?? "multitier,ansible,mitogen").split(",") as Tool[];
+/** Debian's ansible-mitogen puts its strategy plugins here (bench/runner/run.sh installs it when missing) */
+const MITOGEN_STRATEGIES = "/usr/lib/python3/dist-packages/ansible_mitogen/plugins/strategy";
 
 function ansibleInventory(s: LabState, dir: string): string {
   const kh = s.knownHostsFile;
@@ -123,7 +41,7 @@ function ansibleInventory(s: LabState, dir: string): string {
   return f;
 }
 
-async function runTool(tool: "multitier" | "ansible", hostsPerTier: number): Promise<{ first: Sample; noop: Sample }> {
+async function runTool(tool: Tool, hostsPerTier: number): Promise<{ first: Sample; noop: Sample }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mt-bench-"));
   fs.copyFileSync(path.join(ROOT, "hosts", "lab.yaml"), path.join(dir, "lab.yaml"));
   const state = await labUp({ id: "bn", hostsPerTier, outDir: dir, envFile: path.join(dir, "lab.yaml"), labDir: path.join(dir, "lab") });
@@ -140,6 +58,9 @@ async function runTool(tool: "multitier" | "ansible", hostsPerTier: number): Pro
       cmd = "ansible-playbook";
       args = ["-i", ansibleInventory(state, dir), path.join(ROOT, "bench", "ansible", "site.yml")];
       env = { ...process.env, ANSIBLE_CONFIG: path.join(ROOT, "bench", "ansible", "ansible.cfg"), ANSIBLE_FORKS: String(FORKS), ANSIBLE_SSH_CONTROL_PATH_DIR: path.join(dir, "cp"), ANSIBLE_LOCAL_TEMP: path.join(dir, "tmp"), ANSIBLE_NOCOLOR: "1" };
+      // the same Ansible, inventory, bastion and forks; only the strategy differs (Mitogen's docs: set
+      // strategy_plugins to its folder and strategy = mitogen_linear)
+      if (tool === "mitogen") Object.assign(env, { ANSIBLE_STRATEGY_PLUGINS: MITOGEN_STRATEGIES, ANSIBLE_STRATEGY: "mitogen_linear" });
     }
     const out: Sample[] = [];
     for (const phase of ["first", "noop"]) {
@@ -157,7 +78,7 @@ async function runTool(tool: "multitier" | "ansible", hostsPerTier: number): Pro
         if (phase === "noop" && changed !== 0) throw new Error(`multitier no-op run changed ${changed} task(s)`);
       } else {
         m.roundTripsPerHost = 12; // one pipelined exec per task (and a file transfer per template/copy)
-        if (phase === "noop" && /changed=[1-9]/.test(m.stdout)) throw new Error(`ansible no-op run changed something:\n${m.stdout.slice(-1500)}`);
+        if (phase === "noop" && /changed=[1-9]/.test(m.stdout)) throw new Error(`${tool} no-op run changed something:\n${m.stdout.slice(-1500)}`);
       }
       out.push(m);
     }
@@ -168,6 +89,14 @@ async function runTool(tool: "multitier" | "ansible", hostsPerTier: number): Pro
   }
 }
 
+function mitogenVersion(): string {
+  try {
+    return execFileSync("dpkg-query", ["-W", "-f", "${Version}", "ansible-mitogen"], { encoding: "utf8" }).trim();
+  } catch {
+    return "(not installed)";
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
@@ -175,35 +104,42 @@ async function main(): Promise<void> {
     console.log("bench/runner: skipped (the lab needs root)");
     return;
   }
-  type Row = { targets: number; tool: string; first: Sample[]; noop: Sample[] };
+  type Row = { targets: number; tool: Tool; first: Sample[]; noop: Sample[] };
   const rows: Row[] = [];
   for (const h of SIZES) {
-    const m: Row = { targets: 4 * h, tool: "multitier", first: [], noop: [] };
-    const a: Row = { targets: 4 * h, tool: "ansible", first: [], noop: [] };
+    const size: Row[] = TOOLS.map((tool) => ({ targets: 4 * h, tool, first: [], noop: [] }));
     for (let rep = 0; rep < REPS; rep++) {
-      const order: ["multitier" | "ansible", Row][] = rep % 2 === 0 ? [["multitier", m], ["ansible", a]] : [["ansible", a], ["multitier", m]];
-      for (const [tool, row] of order) {
-        const r = await runTool(tool, h);
+      // rotate the order so that no tool always runs first (or right after the heaviest)
+      for (let k = 0; k < size.length; k++) {
+        const row = size[(k + rep) % size.length];
+        const r = await runTool(row.tool, h);
         row.first.push(r.first);
         row.noop.push(r.noop);
-        process.stderr.write(`  ${tool} ${4 * h} targets rep ${rep + 1}: first ${r.first.seconds.toFixed(2)}s, no-op ${r.noop.seconds.toFixed(2)}s\n`);
+        process.stderr.write(`  ${row.tool} ${4 * h} targets rep ${rep + 1}: first ${r.first.seconds.toFixed(2)}s, no-op ${r.noop.seconds.toFixed(2)}s\n`);
       }
     }
-    rows.push(m, a);
+    rows.push(...size);
   }
   const fmt = (x: number, d = 2) => x.toFixed(d);
+  const med = (r: Row, phase: "first" | "noop", f: (s: Sample) => number) => median(r[phase].map(f));
   const lines = [
-    `| targets | tool | first converge (s) | no-op (s) | peak memory (MB) | round trips / host (no-op) | TCP connections to the bastion | controller CPU, no-op (s) | machine CPU, no-op (s) |`,
-    `|---:|---|---:|---:|---:|---:|---:|---:|---:|`,
+    `| targets | tool | first converge (s) | no-op (s) | peak memory (MB) | round trips / host (no-op) | TCP connections to the bastion | controller CPU, no-op (s) | machine CPU, no-op (s) | no-op cost per host: machine CPU (ms) |`,
+    `|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|`,
   ];
-  const ratios: string[] = [];
-  for (let i = 0; i < rows.length; i += 2) {
-    const [m, a] = [rows[i], rows[i + 1]];
-    for (const r of [m, a])
-      lines.push(
-        `| ${r.targets} | ${r.tool} | ${fmt(median(r.first.map((x) => x.seconds)))} | ${fmt(median(r.noop.map((x) => x.seconds)))} | ${fmt(Math.max(median(r.first.map((x) => x.peakMb)), median(r.noop.map((x) => x.peakMb))), 0)} | ${r.tool === "multitier" ? fmt(median(r.noop.map((x) => x.roundTripsPerHost!)), 1) : "≈ 12 (one per task)"} | ${median(r.first.map((x) => x.bastionConnections))} | ${fmt(median(r.noop.map((x) => x.controllerCpu)))} | ${fmt(median(r.noop.map((x) => x.machineCpu)))} |`,
-      );
-    ratios.push(`| ${m.targets} | ${fmt(median(a.first.map((x) => x.seconds)) / median(m.first.map((x) => x.seconds)), 1)}x | ${fmt(median(a.noop.map((x) => x.seconds)) / median(m.noop.map((x) => x.seconds)), 1)}x |`);
+  for (const r of rows)
+    lines.push(
+      `| ${r.targets} | ${LABEL[r.tool]} | ${fmt(med(r, "first", (x) => x.seconds))} | ${fmt(med(r, "noop", (x) => x.seconds))} | ${fmt(Math.max(med(r, "first", (x) => x.peakMb), med(r, "noop", (x) => x.peakMb)), 0)} | ${r.tool === "multitier" ? fmt(med(r, "noop", (x) => x.roundTripsPerHost!), 1) : "≈ 12 (one per task)"} | ${median(r.first.map((x) => x.bastionConnections))} | ${fmt(med(r, "noop", (x) => x.controllerCpu))} | ${fmt(med(r, "noop", (x) => x.machineCpu))} | ${fmt((med(r, "noop", (x) => x.machineCpu) * 1000) / r.targets, 0)} |`,
+    );
+  // each peer's time over multitier's, first converge and no-op, per lab size
+  const peers = TOOLS.filter((t) => t !== "multitier");
+  const ratioHead = peers.flatMap((p) => [`${LABEL[p]} / multitier, first converge (goal ${GOAL[p].first})`, `${LABEL[p]} / multitier, no-op (goal ${GOAL[p].noop})`]);
+  const ratios = [`| targets | ${ratioHead.join(" | ")} |`, `|---:|${ratioHead.map(() => "---:").join("|")}|`];
+  for (const m of rows.filter((r) => r.tool === "multitier")) {
+    const cells = peers.flatMap((p) => {
+      const o = rows.find((r) => r.tool === p && r.targets === m.targets)!;
+      return (["first", "noop"] as const).map((ph) => `${fmt(med(o, ph, (x) => x.seconds) / med(m, ph, (x) => x.seconds), 1)}x`);
+    });
+    ratios.push(`| ${m.targets} | ${cells.join(" | ")} |`);
   }
   // the smallest and the largest lab (4 and 40 targets with the default sizes)
   const mine = rows.filter((r) => r.tool === "multitier");
@@ -233,15 +169,13 @@ async function main(): Promise<void> {
   const table = [
     ...lines,
     "",
-    "| targets | Ansible / multitier, first converge (goal ≥ 4x) | Ansible / multitier, no-op (goal ≥ 8x) |",
-    "|---:|---:|---:|",
     ...ratios,
     "",
     scaling,
   ].join("\n");
   console.log(table);
   const extra = process.env.BENCH_EXTRA ?? "";
-  const results = `# Benchmark results\n\nProduced by \`make bench\` (bench/runner/run.sh: ${REPS} runs per figure, medians, tools alternated, fresh lab hosts for every first converge) on ${os.cpus().length} cores, ${new Date().toISOString().slice(0, 10)}. Ansible ${execFileSync("ansible", ["--version"], { encoding: "utf8" }).split("\n")[0].replace(/^ansible /, "")} with pipelining, ControlPersist, ${FORKS} forks, no fact gathering; multitier with ${FORKS} forks. Workload: bench/workload (multitier) = bench/ansible (Ansible), 12 tasks per host.\n\n${table}\n${extra}`;
+  const results = `# Benchmark results\n\nProduced by \`make bench\` (bench/runner/run.sh: ${REPS} runs per figure, medians, tools alternated, fresh lab hosts for every first converge) on ${os.cpus().length} cores, ${new Date().toISOString().slice(0, 10)}. Ansible ${execFileSync("ansible", ["--version"], { encoding: "utf8" }).split("\n")[0].replace(/^ansible /, "")} with pipelining, ControlPersist, ${FORKS} forks, no fact gathering, plain and with Mitogen's \`mitogen_linear\` strategy (Debian's ansible-mitogen ${mitogenVersion()}); multitier with ${FORKS} forks. Workload: bench/workload (multitier) = bench/ansible (both Ansible runs), 12 tasks per host, through the same bastion. "No-op cost per host" is the machine's CPU during a no-op run divided by the targets: what the tool makes the controller, the bastion and every target spend.\n\n${table}\n${extra}`;
   fs.writeFileSync(path.join(ROOT, "bench", "RESULTS.md"), results);
 }
 
