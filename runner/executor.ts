@@ -16,6 +16,7 @@
 import pLimit from "p-limit";
 import picomatch from "picomatch";
 import { AgentClient, AgentChannel, AgentLostError, agentCommand } from "./agent/client";
+import { SecretRefusedError } from "./agent/guard";
 import type { Op, OpResult } from "./agent/protocol";
 import { emptyCounts, type Counts, type Reporter, type Status } from "./events";
 import type { Inventory, InventoryHost } from "./inventory";
@@ -134,7 +135,7 @@ export class Executor {
     const become = plays.some((p) => p.become || p.tasks.some((t) => t.become));
     try {
       const channel = await this.connector.open(host, agentCommand(become));
-      s.agent = await AgentClient.start(host.name, channel);
+      s.agent = await AgentClient.start(host.name, channel, this.secrets);
     } catch (e) {
       s.unreachable = true;
       this.count(host.name, "unreachable");
@@ -201,9 +202,13 @@ export class Executor {
     try {
       probes = await this.batchProbes(agent, items.map((_, i) => i).filter((i) => i < upTo), probeOps);
     } catch (e) {
-      if (!(e instanceof AgentLostError)) throw e;
-      this.lostDuring(host, service, play, items[0], e, Date.now(), handler);
-      return notified;
+      // the guard refused the batch: probe item by item below, so the one at fault fails by name
+      if (e instanceof SecretRefusedError) probes = new Map();
+      else if (!(e instanceof AgentLostError)) throw e;
+      else {
+        this.lostDuring(host, service, play, items[0], e, Date.now(), handler);
+        return notified;
+      }
     }
     for (let i = 0; i < items.length; i++) {
       if (this.interrupted) return notified;
@@ -249,8 +254,6 @@ export class Executor {
         task.notify.forEach((n) => notified.add(n));
         continue;
       }
-      const guard = secretOnCommandLine(plan.apply ?? [], this.secrets);
-      if (guard) return failed(guard);
       // apply, and in the same round trip probe the next item (every later one is now stale)
       const next = items.findIndex((_, j) => j > i && !pre[j]);
       const applyOps = plan.apply ?? [];
@@ -412,15 +415,6 @@ function defaultVerify(ops: Op[], results: OpResult[]): string | undefined {
     if (!r) return "no result from the host";
     if (!r.ok) return r.error;
     if (ops[i].op === "sh" && "rc" in r && r.rc !== 0) return `command failed (rc ${r.rc}): ${(r.stderr || r.stdout).trim().split("\n").slice(-3).join(" | ")}`;
-  }
-  return undefined;
-}
-
-/** A secret may travel in stdin or file content, never in a script, path or environment. */
-export function secretOnCommandLine(ops: Op[], secrets: SecretFilter): string | undefined {
-  for (const op of ops) {
-    const visible = op.op === "sh" ? [op.script, op.cwd ?? "", ...Object.values(op.env ?? {})] : op.op === "write" ? [op.path, op.validate ?? ""] : op.op === "stat" ? [op.path] : op.op === "path" ? [op.path, op.src ?? ""] : [];
-    if (visible.some((v) => secrets.isSecret(v))) return "refusing to send a secret value on a command line (it must go through stdin or a file)";
   }
   return undefined;
 }

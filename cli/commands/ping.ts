@@ -5,7 +5,7 @@
  */
 import pLimit from "p-limit";
 import { loadEnvironment } from "../../config/load";
-import { AgentClient, agentCommand } from "../../runner/agent/client";
+import { AgentClient, agentCommand, NO_SECRET_TEST } from "../../runner/agent/client";
 import { defaultDeps } from "../../runner/connect";
 import { loadInventory, selectHosts } from "../../runner/inventory";
 import { oneLine } from "../../runner/executor";
@@ -34,7 +34,7 @@ export const registerPing: Register = (program, setExit) => {
               limit(async () => {
                 const t0 = Date.now();
                 try {
-                  const agent = await AgentClient.start(h.name, await connector.open(h, agentCommand(false)));
+                  const agent = await AgentClient.start(h.name, await connector.open(h, agentCommand(false)), NO_SECRET_TEST);
                   const ms = Date.now() - t0;
                   facts[h.name] = agent.facts;
                   if (command === "ping") {

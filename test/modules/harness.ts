@@ -13,7 +13,6 @@ import * as os from "os";
 import * as path from "path";
 import { AgentClient, agentCommand, localChannel } from "../../runner/agent/client";
 import type { Op, OpResult } from "../../runner/agent/protocol";
-import { secretOnCommandLine } from "../../runner/executor";
 import { Masker } from "../../runner/secrets/mask";
 import { render } from "../../runner/template";
 import type { Module, Plan, TaskContext } from "../../runner/modules/types";
@@ -65,8 +64,8 @@ export async function startHost(opts: { wrap?: (command: string) => string; pref
   const savedTemplates = process.env.MULTITIER_TEMPLATES_DIR;
   process.env.MULTITIER_TEMPLATES_DIR = templates;
   const channel = opts.wrap ? localChannel(false, opts.wrap(agentCommand(false))) : localChannel();
-  const agent = await AgentClient.start("local", channel);
   const secrets = new Masker();
+  const agent = await AgentClient.start("local", channel, secrets);
 
   const ctx = (o: RunOptions = {}): TaskContext => {
     const vars = { host: { name: "local", tier: "test" }, facts: agent.facts, ...(o.vars ?? {}) };
@@ -114,9 +113,12 @@ export async function startHost(opts: { wrap?: (command: string) => string; pref
     const a = parse(mod, raw, o);
     const { plan, probe } = await planOnce(mod, a, c);
     if (plan.status !== "changed" || c.check) return { plan, probe };
-    const guard = secretOnCommandLine(plan.apply ?? [], secrets);
-    if (guard) return { plan, probe, problem: guard };
-    const applied = await agent.call(plan.apply ?? []);
+    let applied: OpResult[];
+    try {
+      applied = await agent.call(plan.apply ?? []); // the client's secret guard refuses before sending
+    } catch (e) {
+      return { plan, probe, problem: (e as Error).message };
+    }
     const problem = plan.verify ? plan.verify(applied) : defaultVerify(plan.apply ?? [], applied);
     const second = problem ? undefined : (await planOnce(mod, parse(mod, raw, o), ctx({ ...o, runState: c.runState }))).plan;
     return { plan, probe, applied, problem, second };

@@ -1,12 +1,11 @@
 /**
  * Runs storage modules against the REAL agent on this machine (runner/agent/client.ts
  * localChannel, as root) the way the executor does: probe → plan → apply → verify, one round
- * trip each. Every apply batch goes through the executor's own secretOnCommandLine check,
+ * trip each. Every batch passes the agent client's secret guard (runner/agent/guard.ts),
  * and every op sent is recorded so tests can assert that a secret only ever travelled on stdin.
  */
 import { AgentClient, localChannel } from "../../runner/agent/client";
 import type { Op, OpResult } from "../../runner/agent/protocol";
-import { secretOnCommandLine } from "../../runner/executor";
 import { modules } from "../../runner/modules";
 import type { HostVars, Module, PlanStatus, TaskContext } from "../../runner/modules/types";
 import { render } from "../../runner/template";
@@ -17,19 +16,23 @@ export interface Outcome {
   diff?: string;
 }
 
+interface Filter {
+  mask(t: string): string;
+  isSecret(t: string): boolean;
+}
+
 export class Driver {
   /** every batch sent to the agent, in order */
   readonly sent: Op[][] = [];
-  private constructor(readonly agent: AgentClient, private readonly secrets: string[]) {}
+  private constructor(readonly agent: AgentClient, private readonly filter: Filter) {}
 
   static async start(secrets: string[] = []): Promise<Driver> {
-    return new Driver(await AgentClient.start("local", localChannel(false)), secrets);
+    const filter: Filter = {
+      mask: (t: string) => secrets.reduce((s, x) => s.split(x).join("********"), t),
+      isSecret: (t: string) => secrets.some((x) => t.includes(x)),
+    };
+    return new Driver(await AgentClient.start("local", localChannel(false), filter), filter);
   }
-
-  private filter = {
-    mask: (t: string) => this.secrets.reduce((s, x) => s.split(x).join("********"), t),
-    isSecret: (t: string) => this.secrets.some((x) => t.includes(x)),
-  };
 
   context(host: HostVars, check = false): TaskContext {
     return {
@@ -73,9 +76,12 @@ export class Driver {
   }
 
   async apply(plan: Awaited<ReturnType<Driver["plan"]>>): Promise<Outcome> {
-    const guard = secretOnCommandLine(plan.apply ?? [], this.filter);
-    if (guard) return { status: "failed", msg: guard };
-    const results = await this.call(plan.apply ?? []);
+    let results: OpResult[];
+    try {
+      results = await this.call(plan.apply ?? []); // the client's secret guard refuses before sending
+    } catch (e) {
+      return { status: "failed", msg: (e as Error).message };
+    }
     const problem = plan.verify ? plan.verify(results) : results.find((r) => !r.ok || ("rc" in r && r.rc !== 0)) && "an apply op failed";
     return problem ? { status: "failed", msg: this.filter.mask(problem), diff: plan.diff } : { status: "changed", msg: plan.msg, diff: plan.diff };
   }
