@@ -20,11 +20,11 @@ import { SecretRefusedError } from "./agent/guard";
 import type { Op, OpResult } from "./agent/protocol";
 import { emptyCounts, type Counts, type Reporter, type Status } from "./events";
 import type { Inventory, InventoryHost } from "./inventory";
-import type { Plan, TaskContext } from "./modules/types";
+import type { TaskContext } from "./modules/types";
 import { jexl, type Play, type Playbook, type Task } from "./playbook";
+import { callUnlessEmpty, oneLine, parseArgs, prepareTask, probeOps, runTask, type PreparedTask } from "./task";
 import { render } from "./template";
 import { buildVars } from "./vars";
-import { InputError } from "../config/errors";
 
 /** Opens the byte channel the agent runs on (SSH through the bastion, or local). */
 export interface Connector {
@@ -47,6 +47,9 @@ export interface RunOptions {
   skipTags: string[];
   forks: number;
 }
+
+/** What the executor knows of an item before any round trip. */
+type Prepared = { status: Status; msg: string } | { ready: PreparedTask };
 
 interface HostState {
   agent?: AgentClient;
@@ -172,35 +175,19 @@ export class Executor {
   private async runSequence(service: string, play: Play, items: Task[], handler: boolean, host: InventoryHost, agent: AgentClient, s: HostState): Promise<Set<string>> {
     const notified = new Set<string>();
     if (!items.length) return notified;
-    const ctxs: (TaskContext | undefined)[] = [];
-    const args: (unknown | undefined)[] = [];
-    const pre: ({ status: Status; msg: string } | undefined)[] = [];
-    // decide locally what needs no round trip at all: `when`, argument templates
-    for (const task of items) {
-      const ctx = this.context(play, task, host, agent, s);
-      ctxs.push(ctx);
-      try {
-        if (task.when !== undefined && !jexl.evalSync(task.when, ctx.vars)) {
-          pre.push({ status: "skipped", msg: `when: ${task.when}` });
-          args.push(undefined);
-          continue;
-        }
-        const a = this.renderArgs(task, ctx);
-        task.module.probe(a, ctx); // renders templates: a bad one fails here, before anything is sent
-        args.push(a);
-        pre.push(undefined);
-      } catch (e) {
-        pre.push({ status: "failed", msg: oneLine(e) });
-        args.push(undefined);
-      }
-    }
-    const probeOps = (i: number): Op[] => (pre[i] ? [] : safeProbe(items[i], args[i], ctxs[i]!));
+    // one record per item, decided locally (no round trip): `when`, arguments, prepare
+    const records: Prepared[] = items.map((task) => this.prepareItem(play, task, host, agent, s));
+    const ready = (i: number) => ("ready" in records[i] ? (records[i] as { ready: PreparedTask }).ready : undefined);
+    const opsOf = (i: number): Op[] => {
+      const t = ready(i);
+      return t ? probeOps(t) : [];
+    };
     // an item that already failed stops the host there: probe nothing after it
-    const firstFailed = pre.findIndex((p) => p?.status === "failed");
+    const firstFailed = records.findIndex((r) => "status" in r && r.status === "failed");
     const upTo = firstFailed < 0 ? items.length : firstFailed;
     let probes: Map<number, OpResult[]>;
     try {
-      probes = await this.batchProbes(agent, items.map((_, i) => i).filter((i) => i < upTo), probeOps);
+      probes = await this.batchProbes(agent, items.map((_, i) => i).filter((i) => i < upTo), opsOf);
     } catch (e) {
       // the guard refused the batch: probe item by item below, so the one at fault fails by name
       if (e instanceof SecretRefusedError) probes = new Map();
@@ -221,57 +208,41 @@ export class Executor {
         this.fail(s);
         return notified;
       };
-      /** A round trip that threw: a lost agent makes the host unreachable, anything else fails the item. */
-      const callFailed = (e: unknown) => {
+      const record = records[i];
+      if ("status" in record) {
+        if (record.status === "failed") return failed(record.msg);
+        done(record.status, record.msg);
+        continue;
+      }
+      // apply together with the next item's probe (every later one is stale after a change)
+      const next = records.findIndex((r, j) => j > i && "ready" in r);
+      let out;
+      try {
+        out = await runTask(agent, record.ready, { seen: probes.get(i), alsoProbe: next >= 0 ? opsOf(next) : [] });
+      } catch (e) {
         if (!(e instanceof AgentLostError)) return failed(oneLine(e));
         this.lostDuring(host, service, play, task, e, t0, handler);
         return notified;
-      };
-      if (pre[i]) {
-        if (pre[i]!.status === "failed") return failed(pre[i]!.msg);
-        done(pre[i]!.status, pre[i]!.msg);
-        continue;
       }
-      const ctx = ctxs[i]!;
-      let seen = probes.get(i);
-      if (!seen) {
-        // an earlier change may have altered what this item looks at: probe it afresh
-        try {
-          seen = await callUnlessEmpty(agent, probeOps(i));
-        } catch (e) {
-          return callFailed(e);
-        }
-      }
-      const plan = safePlan(task, args[i], seen, ctx);
+      if (out.next) probes = new Map(next >= 0 ? [[next, out.next]] : []);
+      const plan = out.plan;
       const diff = this.opts.diff && plan.diff ? plan.diff : undefined;
-      if (plan.status !== "changed") {
-        if (plan.status === "failed") return failed(plan.msg, diff);
-        done(plan.status, plan.msg, diff);
-        continue;
-      }
-      if (ctx.check) {
-        done("changed", `(check) ${plan.msg}`, diff);
-        task.notify.forEach((n) => notified.add(n));
-        continue;
-      }
-      // apply, and in the same round trip probe the next item (every later one is now stale)
-      const next = items.findIndex((_, j) => j > i && !pre[j]);
-      const applyOps = plan.apply ?? [];
-      const nextOps = next >= 0 ? probeOps(next) : [];
-      let results: OpResult[];
-      try {
-        results = await agent.call([...applyOps, ...nextOps]);
-      } catch (e) {
-        return callFailed(e);
-      }
-      probes = new Map(next >= 0 ? [[next, results.slice(applyOps.length)]] : []);
-      const applied = results.slice(0, applyOps.length);
-      const problem = plan.verify ? plan.verify(applied) : defaultVerify(applyOps, applied);
-      if (problem) return failed(ctx.mask(problem), diff);
-      done("changed", plan.msg, diff);
-      task.notify.forEach((n) => notified.add(n));
+      if (plan.status === "failed" || out.problem) return failed(out.problem ?? plan.msg, diff);
+      done(plan.status, checkWording(plan.msg, plan.status === "changed" && record.ready.ctx.check), diff);
+      if (plan.status === "changed") task.notify.forEach((n) => notified.add(n)); // in --check too: a would-be change notifies
     }
     return notified;
+  }
+
+  /** An item decided locally: skipped by `when`, failed (bad argument, template), or ready to run. */
+  private prepareItem(play: Play, task: Task, host: InventoryHost, agent: AgentClient, s: HostState): Prepared {
+    const ctx = this.context(play, task, host, agent, s);
+    try {
+      if (task.when !== undefined && !jexl.evalSync(task.when, ctx.vars)) return { status: "skipped", msg: `when: ${task.when}` };
+      return { ready: prepareTask(task.module, parseArgs(task.module, task.args, ctx.vars, { ...task.where }), ctx) };
+    } catch (e) {
+      return { status: "failed", msg: oneLine(e) };
+    }
   }
 
   private fail(s: HostState): void {
@@ -345,33 +316,10 @@ export class Executor {
     });
   }
 
-  /** Render `{{ }}` in string arguments (strict), then let the module's schema apply defaults. */
-  private renderArgs(task: Task, ctx: TaskContext): unknown {
-    const walk = (v: unknown, field: string): unknown => {
-      if (typeof v === "string" && v.includes("{{"))
-        return render({ inline: v, where: { ...task.where, field: `${task.where.field}.${field}` } }, ctx.vars);
-      if (Array.isArray(v)) return v.map((x, i) => walk(x, `${field}[${i}]`));
-      if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, `${field}.${k}`)]));
-      return v;
-    };
-    const rendered = walk(task.args, task.moduleName);
-    const parsed = task.module.args.safeParse(rendered);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new InputError(task.where.file, task.where.line, task.where.col, `${task.where.field}.${task.moduleName}.${issue.path.join(".")}`, issue.message);
-    }
-    return parsed.data;
-  }
-
   private async batchProbes(agent: AgentClient, idx: number[], opsOf: (i: number) => Op[]): Promise<Map<number, OpResult[]>> {
     const ops = idx.map(opsOf);
     return splitResults(idx, ops, await callUnlessEmpty(agent, ops.flat()));
   }
-}
-
-/** Nothing to ask (items without probes, e.g. a handler that always runs): no round trip. */
-function callUnlessEmpty(agent: AgentClient, ops: Op[]): Promise<OpResult[]> {
-  return ops.length ? agent.call(ops) : Promise.resolve([]);
 }
 
 /** Task names may use variables; a name that does not render is shown as written. */
@@ -393,32 +341,6 @@ function splitResults(idx: number[], ops: Op[][], results: OpResult[]): Map<numb
   return out;
 }
 
-function safeProbe(task: Task, args: unknown, ctx: TaskContext): Op[] {
-  try {
-    return task.module.probe(args, ctx);
-  } catch {
-    return []; // plan() will see no results and report the problem
-  }
-}
-
-function safePlan(task: Task, args: unknown, results: OpResult[], ctx: TaskContext): Plan {
-  try {
-    return task.module.plan(args, results, ctx);
-  } catch (e) {
-    return { status: "failed", msg: oneLine(e) };
-  }
-}
-
-function defaultVerify(ops: Op[], results: OpResult[]): string | undefined {
-  for (let i = 0; i < ops.length; i++) {
-    const r = results[i];
-    if (!r) return "no result from the host";
-    if (!r.ok) return r.error;
-    if (ops[i].op === "sh" && "rc" in r && r.rc !== 0) return `command failed (rc ${r.rc}): ${(r.stderr || r.stdout).trim().split("\n").slice(-3).join(" | ")}`;
-  }
-  return undefined;
-}
-
 export function hostsOfPlay(_inv: Inventory, play: Play, limited: InventoryHost[]): InventoryHost[] {
   return limited.filter((h) => playMatches(play.hosts, h));
 }
@@ -431,9 +353,11 @@ export function playMatches(pattern: string, h: InventoryHost): boolean {
     .some((p) => p === "all" || p === h.tier || p === h.name || picomatch(p)(h.name));
 }
 
-export function oneLine(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  return msg.split("\n")[0];
+export { oneLine };
+
+/** Under --check a change is reported as what would happen, once: "would …" as the module says it, else "(check) …". */
+function checkWording(msg: string, check: boolean): string {
+  return check && !/^would\b/.test(msg) ? `(check) ${msg}` : msg;
 }
 
 export function exitCodeFor(counts: Map<string, Counts>): number {

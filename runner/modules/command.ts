@@ -61,7 +61,6 @@ function guards(a: Args, ctx: TaskContext): Op[] {
   noSecretIn(ctx, "cmd", a.cmd);
   noSecretIn(ctx, "unless", a.unless);
   noSecretIn(ctx, "a path (chdir, creates, removes)", a.chdir, a.creates, a.removes);
-  if (a.stdinTemplate) ctx.render({ file: a.stdinTemplate }); // a bad template fails before anything is sent
   const ops: Op[] = [];
   if (a.creates) ops.push({ op: "stat", path: a.creates });
   if (a.removes) ops.push({ op: "stat", path: a.removes });
@@ -69,12 +68,14 @@ function guards(a: Args, ctx: TaskContext): Op[] {
   return ops;
 }
 
-function planRun(a: Args, results: OpResult[], script: string, ctx: TaskContext): Plan {
+/** stdin, rendered once in `prepare` (a bad stdinTemplate fails before anything is sent) */
+const stdinOf = (a: Args, ctx: TaskContext): string | undefined => (a.stdinTemplate ? ctx.render({ file: a.stdinTemplate }) : a.stdin);
+
+function planRun(a: Args, results: OpResult[], script: string, ctx: TaskContext, stdin: string | undefined): Plan {
   let k = 0;
   if (a.creates && asStat(results[k++], `stat ${a.creates}`).exists) return { status: "ok", msg: `nothing to do (${a.creates} exists)` };
   if (a.removes && !asStat(results[k++], `stat ${a.removes}`).exists) return { status: "ok", msg: `nothing to do (${a.removes} does not exist)` };
   if (a.unless && asSh(results[k++], "unless").rc === 0) return { status: "ok", msg: `nothing to do (unless: ${a.unless.split("\n")[0]} succeeded)` };
-  const stdin = a.stdinTemplate ? ctx.render({ file: a.stdinTemplate }) : a.stdin;
   const first = a.cmd.trim().split("\n")[0];
   return {
     status: "changed",
@@ -83,12 +84,13 @@ function planRun(a: Args, results: OpResult[], script: string, ctx: TaskContext)
   };
 }
 
-export const command: Module<Args> = {
+export const command: Module<Args, string | undefined> = {
   name: "command",
   doc: "run one program (no shell), guarded by creates/removes/unless; stdin for secrets",
   args: commandArgs,
+  prepare: stdinOf,
   probe: guards,
-  plan: (a, r, ctx) =>
+  plan: (a, r, ctx, stdin) =>
     masked(
       planRun(
         a,
@@ -99,15 +101,17 @@ export const command: Module<Args> = {
           .map(shq)
           .join(" "),
         ctx,
+        stdin,
       ),
       ctx,
     ),
 };
 
-export const shell: Module<Args> = {
+export const shell: Module<Args, string | undefined> = {
   name: "shell",
   doc: "run a /bin/sh script, guarded by creates/removes/unless; stdin for secrets",
   args: shellArgs,
+  prepare: stdinOf,
   probe: guards,
-  plan: (a, r, ctx) => masked(planRun(a, r, a.cmd, ctx), ctx),
+  plan: (a, r, ctx, stdin) => masked(planRun(a, r, a.cmd, ctx, stdin), ctx),
 };

@@ -1,8 +1,13 @@
 /**
  * What a module is. Modules are pure planners: they never talk to a host themselves.
  *
- *   probe(args, ctx)            -> Op[]      state reads, batched with every other task's probes
- *   plan(args, results, ctx)    -> Plan      compare desired state with what the probes saw
+ *   prepare?(args, ctx)                   -> P     optional local work done once (a template
+ *                                                  rendered); throws before anything is sent
+ *   probe(args, ctx, prepared)            -> Op[]  state reads, batched with every other task's
+ *   plan(args, results, ctx, prepared)    -> Plan  compare desired state with what probes saw
+ *
+ * runner/task.ts runs one task through these steps; the executor and the test harnesses all
+ * use it.
  *
  * The executor sends all probes of a host in one round trip, calls `plan`, and only when the
  * plan says "changed" (and not --check) sends `plan.apply` (again one round trip, together
@@ -59,13 +64,15 @@ export interface Plan {
   verify?: (results: OpResult[]) => string | undefined;
 }
 
-export interface Module<A = any> {
+export interface Module<A = any, P = any> {
   name: string;
   /** arguments and an example, shown by `multitier modules` */
   doc: string;
   args: z.ZodType<A, z.ZodTypeDef, unknown>;
-  probe(args: A, ctx: TaskContext): Op[];
-  plan(args: A, results: OpResult[], ctx: TaskContext): Plan;
+  /** local work done once per task before its probe (a bad template fails here, nothing sent) */
+  prepare?(args: A, ctx: TaskContext): P;
+  probe(args: A, ctx: TaskContext, prepared: P): Op[];
+  plan(args: A, results: OpResult[], ctx: TaskContext, prepared: P): Plan;
   /** handlers and tasks that must always act when asked (e.g. service restarted) may still probe */
 }
 
