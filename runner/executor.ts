@@ -56,6 +56,8 @@ interface HostState {
   failed: boolean;
   unreachable: boolean;
   runState: Map<string, unknown>;
+  /** under --check: a task on this host has reported a would-be change */
+  wouldChange: boolean;
 }
 
 export class Executor {
@@ -118,7 +120,7 @@ export class Executor {
   private hostState(host: InventoryHost): HostState {
     let s = this.state.get(host.name);
     if (!s) {
-      s = { failed: false, unreachable: false, runState: new Map() };
+      s = { failed: false, unreachable: false, runState: new Map(), wouldChange: false };
       this.state.set(host.name, s);
       this.counts.set(host.name, emptyCounts());
     }
@@ -218,7 +220,7 @@ export class Executor {
       const next = records.findIndex((r, j) => j > i && "ready" in r);
       let out;
       try {
-        out = await runTask(agent, record.ready, { seen: probes.get(i), alsoProbe: next >= 0 ? opsOf(next) : [] });
+        out = await runTask(agent, record.ready, { seen: probes.get(i), alsoProbe: next >= 0 ? opsOf(next) : [], afterChanges: s.wouldChange });
       } catch (e) {
         if (!(e instanceof AgentLostError)) return failed(oneLine(e));
         this.lostDuring(host, service, play, task, e, t0, handler);
@@ -229,6 +231,7 @@ export class Executor {
       const diff = this.opts.diff && plan.diff ? plan.diff : undefined;
       if (plan.status === "failed" || out.problem) return failed(out.problem ?? plan.msg, diff);
       done(plan.status, checkWording(plan.msg, plan.status === "changed" && record.ready.ctx.check), diff);
+      if (plan.status === "changed" && record.ready.ctx.check) s.wouldChange = true;
       if (plan.status === "changed") task.notify.forEach((n) => notified.add(n)); // in --check too: a would-be change notifies
     }
     return notified;

@@ -91,10 +91,13 @@ export function callUnlessEmpty(agent: AgentClient, ops: Op[]): Promise<OpResult
 
 /**
  * Run one prepared task. `seen`: its probe results when the caller batched them; `alsoProbe`:
- * ops sent with the apply (the next task's probe). The secret guard's refusal fails the task;
- * a lost agent (AgentLostError) is thrown for the caller to report the host unreachable.
+ * ops sent with the apply (the next task's probe); `afterChanges`: under --check, an earlier
+ * task on this host would have changed something, so a plan failing only for the absence of
+ * what that change makes (`plan.pending`) is reported as what it would do. The secret guard's
+ * refusal fails the task; a lost agent (AgentLostError) is thrown for the caller to report the
+ * host unreachable.
  */
-export async function runTask(agent: AgentClient, t: PreparedTask, opts: { seen?: OpResult[]; alsoProbe?: Op[] } = {}): Promise<TaskOutcome> {
+export async function runTask(agent: AgentClient, t: PreparedTask, opts: { seen?: OpResult[]; alsoProbe?: Op[]; afterChanges?: boolean } = {}): Promise<TaskOutcome> {
   let seen = opts.seen;
   if (!seen) {
     try {
@@ -105,6 +108,7 @@ export async function runTask(agent: AgentClient, t: PreparedTask, opts: { seen?
     }
   }
   const plan = planTask(t, seen);
+  if (plan.status === "failed" && plan.pending && t.ctx.check && opts.afterChanges) return { plan: { status: "changed", msg: t.ctx.mask(`would ${plan.pending}`) } };
   if (plan.status !== "changed" || t.ctx.check) return { plan };
   const apply = plan.apply ?? [];
   const also = opts.alsoProbe ?? [];

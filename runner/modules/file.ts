@@ -93,7 +93,7 @@ function planFile(a: Args, results: Parameters<Module["plan"]>[1]): Plan {
     case "touch":
     case "file": {
       if (st.exists && st.type !== "file") return { status: "failed", msg: `${a.path} exists and is a ${st.type}, not a file` };
-      if (!st.exists && a.state === "file") return { status: "failed", msg: `${a.path} does not exist (use state: touch to create it)` };
+      if (!st.exists && a.state === "file") return { status: "failed", msg: `${a.path} does not exist (use state: touch to create it)`, pending: `set ${a.path}'s attributes after it is created` };
       const d = attrChanges(a, st.exists ? st : undefined, []);
       if (st.exists && !d.needed) return { status: "ok", msg: "nothing to do" };
       return change(st.exists ? `${a.path}: ${d.changes.join(", ")}` : `create ${a.path}`, { op: "path", path: a.path, state: st.exists ? "attrs" : "touch", ...attrs });

@@ -60,6 +60,7 @@ export const filesystem: Module<Args> = {
       return {
         status: "failed",
         msg: encrypted ? `${mapperPath(a.volume)} is not open (volume ${a.volume} is encrypted: the luks task opens it; after a reboot, multitier unlock)` : `no device for volume ${a.volume}`,
+        ...(encrypted ? { pending: `make ${fstype} inside ${mapperPath(a.volume)} after the luks task has encrypted and opened volume ${a.volume}` } : {}),
       };
     if (!encrypted && c.device !== r.devices[a.volume]) return { status: "failed", msg: `volume ${a.volume} resolved to ${r.devices[a.volume]} and then to ${c.device}: disks are changing, nothing was changed` };
     const dev = c.device;

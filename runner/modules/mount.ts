@@ -76,9 +76,16 @@ export const mount: Module<Args> = {
       return {
         status: "failed",
         msg: isEncrypted(v) ? `${mapperPath(a.volume)} is not open: volume ${a.volume} is encrypted and closed (after a reboot: multitier unlock <service> --env <env>)` : `no device for volume ${a.volume}`,
+        ...(isEncrypted(v) ? { pending: `mount ${v.mountPoint} after its LUKS volume is opened and its filesystem made` } : {}),
       };
     const dev = c.device;
-    if (c.blkidRc !== 0 || !c.uuid) return { status: "failed", msg: `${dev} (volume ${a.volume}) has no filesystem to mount (blkid -p exit ${c.blkidRc}${c.blkid ? `: ${c.blkid}` : ""}); the filesystem task makes it` };
+    if (c.blkidRc !== 0 || !c.uuid)
+      return {
+        status: "failed",
+        msg: `${dev} (volume ${a.volume}) has no filesystem to mount (blkid -p exit ${c.blkidRc}${c.blkid ? `: ${c.blkid}` : ""}); the filesystem task makes it`,
+        // blank (blkid exit 2): the filesystem task before this one makes it
+        ...(c.blkidRc === 2 ? { pending: `mount ${v.mountPoint} after its filesystem is made (${v.filesystem} on ${dev})` } : {}),
+      };
     if (c.type !== v.filesystem) return { status: "failed", msg: `${dev} (volume ${a.volume}) holds ${c.type}, but ${v.filesystem} is declared: not mounting it (nothing was changed)` };
 
     const options = mountOptions(v);

@@ -68,11 +68,13 @@ function planService(a: Args, stdout: string, ctx: TaskContext): Plan {
   const svKnows = SUPERVISOR_STATES.test(out.sv ?? "");
   const systemd = ctx.facts.init === "systemd" && out.sd === "yes";
   const backend = a.backend === "auto" ? (svKnows ? "supervisord" : systemd ? "systemd" : "none") : a.backend;
+  const verb = { started: "start", stopped: "stop", restarted: "restart", reloaded: "reload" }[a.state ?? "started"];
+  const once = `${verb} ${a.name} once supervisord knows it`;
   if (backend === "none")
-    return { status: "failed", msg: `no supervisord program "${a.name}" (${(out.sv ?? "").trim() || "no answer"}) and no systemd on this host` };
+    return { status: "failed", msg: `no supervisord program "${a.name}" (${(out.sv ?? "").trim() || "no answer"}) and no systemd on this host`, pending: once };
   if (backend === "systemd" && !systemd) return { status: "failed", msg: "systemd is not running on this host (PID 1 is not systemd, or no /run/systemd/system)" };
   if (backend === "supervisord" && !svKnows)
-    return { status: "failed", msg: `supervisord does not manage a program "${a.name}" (${(out.sv ?? "").trim() || "supervisorctl gave no answer"})` };
+    return { status: "failed", msg: `supervisord does not manage a program "${a.name}" (${(out.sv ?? "").trim() || "supervisorctl gave no answer"})`, pending: once };
   const n = shq(a.name);
   const svState = SUPERVISOR_STATES.exec(out.sv ?? "")?.[1];
   const running = backend === "supervisord" ? svState === "RUNNING" || svState === "STARTING" : out.sd_active === "active";

@@ -55,6 +55,14 @@ export interface Plan {
   msg: string;
   /** unified diff of files (masked by the executor before printing) */
   diff?: string;
+  /**
+   * On a failed plan only: the failure is the ABSENCE of something an earlier task makes (a
+   * filesystem, an open LUKS mapping, a file, a supervisord program), and this says what the
+   * task would do once it exists ("mount /code after its filesystem is made"). Under --check,
+   * after an earlier task on the host would have changed something, runTask reports it as a
+   * would-be change instead of a failure; in a real run it stays a failure.
+   */
+  pending?: string;
   /** ops that make the change; run only when status is "changed" and not in check mode */
   apply?: Op[];
   /**

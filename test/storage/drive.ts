@@ -31,6 +31,8 @@ export interface Planned extends Plan {
 export class Driver {
   /** every batch sent to the agent, in order (read from what was written to its stdin) */
   readonly sent: Op[][] = [];
+  /** under --check, a task of this "run" reported a would-be change (see runTask's afterChanges) */
+  private wouldChange = false;
   private constructor(readonly agent: AgentClient, private readonly filter: Filter) {}
 
   static async start(secrets: string[] = []): Promise<Driver> {
@@ -83,7 +85,14 @@ export class Driver {
     } catch (e) {
       return { status: "failed", msg: (e as Error).message };
     }
-    return this.outcome(await runTask(this.agent, task));
+    const out = this.outcome(await runTask(this.agent, task, { afterChanges: this.wouldChange }));
+    if (check && out.status === "changed") this.wouldChange = true;
+    return out;
+  }
+
+  /** the next tasks are a new run on the host (forget earlier would-be changes) */
+  newRun(): void {
+    this.wouldChange = false;
   }
 
   /** apply what `plan` planned (from the probe results it saw then) */
