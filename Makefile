@@ -10,9 +10,14 @@ LAB_HOSTS ?= 1
 MULTITIER := ./bin/multitier.js
 export CHECKPOINT_DISABLE := 1
 
-# Services are the playbooks: every playbooks/<service>.yml gets deploy-/restart-/unlock- targets.
+# Services are the playbooks: every playbooks/<service>.yml gets deploy-/restart-/unlock- targets
+# (not common.yml, which runs first, nor _*.yml, which hold imported tasks).
 SERVICES := $(filter-out common _%,$(basename $(notdir $(wildcard playbooks/*.yml))))
-RUN_FLAGS = --env $(ENV) $(if $(CHECK),--check) $(if $(DIFF),--diff) $(if $(LIMIT),--limit '$(LIMIT)') $(if $(TAGS),--tags '$(TAGS)') $(if $(JSON),--json)
+# A value as one single-quoted shell word, whatever it holds (LIMIT="web'app" included).
+shq = '$(subst ','\'',$(1))'
+RUN_FLAGS = --env $(call shq,$(ENV)) $(if $(CHECK),--check) $(if $(DIFF),--diff) $(if $(LIMIT),--limit $(call shq,$(LIMIT))) $(if $(TAGS),--tags $(call shq,$(TAGS))) $(if $(JSON),--json)
+# deploy-/restart-/unlock-<x>: x must be a service (one line and exit 1 otherwise, nothing run)
+service = $(if $(filter $(1),$(SERVICES)),$(1),$(error "$(1)" is not a service: expected one of $(SERVICES)))
 
 .DEFAULT_GOAL := help
 .PHONY: policy review plan demo tunnel-notebook ping help setup typecheck test test-unit synth synth-hcl validate bench diff apply lab-up lab-down demo inventory plan review policy deploy-all tunnel-notebook
@@ -59,7 +64,7 @@ inventory: ## refresh hosts/<ENV>.outputs.json from the deployed stack (terrafor
 	@echo "inventory: wrote hosts/$(ENV).outputs.json"
 
 ping: ## reach every host of ENV through the bastion (no change)
-	$(MULTITIER) ping --env $(ENV) $(if $(LIMIT),--limit '$(LIMIT)')
+	$(MULTITIER) ping --env $(call shq,$(ENV)) $(if $(LIMIT),--limit $(call shq,$(LIMIT)))
 
 policy: ## check every environment's synthesized Terraform against the policy rules
 	$(MULTITIER) policy
@@ -93,10 +98,10 @@ deploy-all: ## deploy every service in dependency order (database first)
 	$(MULTITIER) deploy all $(RUN_FLAGS)
 
 deploy-%:
-	$(MULTITIER) deploy $* $(RUN_FLAGS)
+	$(MULTITIER) deploy $(call service,$*) $(RUN_FLAGS)
 
 restart-%:
-	$(MULTITIER) restart $* $(RUN_FLAGS)
+	$(MULTITIER) restart $(call service,$*) --env $(call shq,$(ENV)) $(if $(CHECK),--check) $(if $(DIFF),--diff) $(if $(LIMIT),--limit $(call shq,$(LIMIT))) $(if $(JSON),--json)
 
 unlock-%:
-	$(MULTITIER) unlock $* --env $(ENV) $(if $(LIMIT),--limit '$(LIMIT)')
+	$(MULTITIER) unlock $(call service,$*) --env $(call shq,$(ENV)) $(if $(LIMIT),--limit $(call shq,$(LIMIT)))

@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { FORCE_NEW } from "./force-new";
 import type { ResourceChange, TerraformPlan } from "./read";
-import { synthesize, type StackJson } from "./synth";
+import { checkEnvironmentFiles, synthesize, type StackJson } from "./synth";
 
 function stripMeta(cfg: Record<string, any>): Record<string, any> {
   const { lifecycle: _l, depends_on: _d, "//": _m, provider: _p, ...rest } = cfg ?? {};
@@ -55,6 +55,7 @@ export function diffStacks(base: Record<string, StackJson>, head: Record<string,
 
 /** Synthesize `baseRef` in a temporary worktree and the working tree; always removes the worktree. */
 export function synthDiff(baseRef: string, repo = process.cwd()): TerraformPlan {
+  checkEnvironmentFiles(repo === process.cwd() ? undefined : path.join(repo, "hosts")); // the working tree's files first, as validate says it
   const wt = fs.mkdtempSync(path.join(os.tmpdir(), "mt-base-"));
   fs.rmdirSync(wt);
   try {
@@ -64,7 +65,7 @@ export function synthDiff(baseRef: string, repo = process.cwd()): TerraformPlan 
   }
   try {
     fs.symlinkSync(path.join(repo, "node_modules"), path.join(wt, "node_modules"));
-    return diffStacks(synthesize(wt), synthesize(repo));
+    return diffStacks(synthesize(wt, baseRef), synthesize(repo, "the working tree"));
   } finally {
     execFileSync("git", ["-C", repo, "worktree", "remove", "--force", wt], { stdio: "ignore" });
     fs.rmSync(wt, { recursive: true, force: true });

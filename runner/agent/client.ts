@@ -35,8 +35,8 @@ export interface AgentChannel {
   close(): void;
 }
 
-/** For commands that hold no vault (ping, facts): nothing is secret. */
-export const NO_SECRET_TEST: SecretTest = { isSecret: () => false };
+/** For runs and commands that hold no vault (ping, facts, tests): nothing is secret. */
+export const NO_SECRETS: SecretTest & { mask(text: string): string } = { mask: (t) => t, isSecret: () => false };
 
 export class AgentLostError extends Error {
   constructor(readonly host: string, reason: string) {
@@ -68,7 +68,7 @@ export class AgentClient {
 
   /**
    * Start the agent on `channel` and gather facts in the same round trip. `secrets` says what
-   * must never leave in a visible field (NO_SECRET_TEST where a command has no vault).
+   * must never leave in a visible field (NO_SECRETS where a command has no vault).
    */
   static async start(host: string, channel: AgentChannel, secrets: SecretTest): Promise<AgentClient> {
     const client = new AgentClient(host, channel, secrets);

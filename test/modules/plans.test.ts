@@ -36,7 +36,7 @@ function plan(name: string, raw: unknown, answers: OpResult[], over: Partial<Tas
   return planTask(t, answers);
 }
 
-const ok = <T extends object>(x: T): OpResult => ({ ok: true, ...x }) as OpResult;
+const ok = (x: object): OpResult => ({ ok: true, ...x }) as unknown as OpResult;
 const sh = (stdout: string, rc = 0, stderr = ""): OpResult => ok({ rc, stdout, stderr });
 const absent = ok({ exists: false });
 const b64 = (s: string) => Buffer.from(s).toString("base64");
