@@ -13,6 +13,7 @@ import type { Op, OpResult } from "./agent/protocol";
 import { AgentLostError, type AgentClient } from "./agent/client";
 import { SecretRefusedError } from "./agent/guard";
 import type { Module, Plan, TaskContext } from "./modules/types";
+import { outputTail } from "./facts/parse";
 import { render } from "./template";
 import { InputError } from "../config/errors";
 
@@ -130,14 +131,9 @@ export function defaultVerify(ops: Op[], results: OpResult[]): string | undefine
     const r = results[i];
     if (!r) return "no result from the host";
     if (!r.ok) return r.error;
-    if (ops[i].op === "sh" && "rc" in r && r.rc !== 0) return `command failed (rc ${r.rc}): ${stderrTail(r.stderr || r.stdout)}`;
+    if (ops[i].op === "sh" && "rc" in r && r.rc !== 0) return `command failed (rc ${r.rc}): ${outputTail(r, 3)}`;
   }
   return undefined;
-}
-
-/** The last three lines of a command's output, on one line. */
-export function stderrTail(text: string): string {
-  return text.trim().split("\n").slice(-3).join(" | ");
 }
 
 export function oneLine(e: unknown): string {

@@ -27,7 +27,8 @@
  */
 import { z } from "zod";
 import type { Op, OpResult } from "../agent/protocol";
-import { absPath, asSh, asStat, masked, noSecretIn, userName } from "./results";
+import { facts } from "../facts";
+import { absPath, masked, noSecretIn, userName } from "./results";
 import { b64, shq, type Module, type Plan, type TaskContext } from "./types";
 
 const base = {
@@ -62,9 +63,9 @@ function guards(a: Args, ctx: TaskContext): Op[] {
   noSecretIn(ctx, "unless", a.unless);
   noSecretIn(ctx, "a path (chdir, creates, removes)", a.chdir, a.creates, a.removes);
   const ops: Op[] = [];
-  if (a.creates) ops.push({ op: "stat", path: a.creates });
-  if (a.removes) ops.push({ op: "stat", path: a.removes });
-  if (a.unless) ops.push({ op: "sh", script: a.unless, cwd: a.chdir, user: a.user });
+  if (a.creates) ops.push(facts.file.op({ path: a.creates }));
+  if (a.removes) ops.push(facts.file.op({ path: a.removes }));
+  if (a.unless) ops.push(facts.output.op({ script: a.unless, cwd: a.chdir, user: a.user }));
   return ops;
 }
 
@@ -73,9 +74,9 @@ const stdinOf = (a: Args, ctx: TaskContext): string | undefined => (a.stdinTempl
 
 function planRun(a: Args, results: OpResult[], script: string, ctx: TaskContext, stdin: string | undefined): Plan {
   let k = 0;
-  if (a.creates && asStat(results[k++], `stat ${a.creates}`).exists) return { status: "ok", msg: `nothing to do (${a.creates} exists)` };
-  if (a.removes && !asStat(results[k++], `stat ${a.removes}`).exists) return { status: "ok", msg: `nothing to do (${a.removes} does not exist)` };
-  if (a.unless && asSh(results[k++], "unless").rc === 0) return { status: "ok", msg: `nothing to do (unless: ${a.unless.split("\n")[0]} succeeded)` };
+  if (a.creates && facts.file.read(results[k++], `stat ${a.creates}`).exists) return { status: "ok", msg: `nothing to do (${a.creates} exists)` };
+  if (a.removes && !facts.file.read(results[k++], `stat ${a.removes}`).exists) return { status: "ok", msg: `nothing to do (${a.removes} does not exist)` };
+  if (a.unless && facts.output.read(results[k++], "unless").rc === 0) return { status: "ok", msg: `nothing to do (unless: ${a.unless.split("\n")[0]} succeeded)` };
   const first = a.cmd.trim().split("\n")[0];
   return {
     status: "changed",

@@ -20,7 +20,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
-import { absPath, asStat } from "./results";
+import { facts } from "../facts";
+import { absPath } from "./results";
 import { fileArgs, planFileContent, statContent } from "./files";
 import type { Module } from "./types";
 
@@ -46,5 +47,5 @@ export const copy: Module<Args, string> = {
   args,
   prepare: (a) => a.content ?? readLocal(a.src!), // a missing file fails before anything is sent
   probe: (a) => [statContent(a.dest)],
-  plan: (a, [st], ctx, content) => planFileContent(a.dest, content, a, asStat(st, `stat ${a.dest}`), ctx),
+  plan: (a, [st], ctx, content) => planFileContent(a.dest, content, a, facts.file.read(st, `stat ${a.dest}`), ctx),
 };

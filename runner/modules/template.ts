@@ -22,7 +22,8 @@
  * and variable).
  */
 import { z } from "zod";
-import { absPath, asStat } from "./results";
+import { facts } from "../facts";
+import { absPath } from "./results";
 import { fileArgs, planFileContent, statContent } from "./files";
 import type { Module } from "./types";
 
@@ -45,5 +46,5 @@ export const template: Module<Args, string> = {
   args,
   prepare: (a, ctx) => ctx.render({ file: a.src }),
   probe: (a) => [statContent(a.dest)],
-  plan: (a, [st], ctx, content) => planFileContent(a.dest, content, a, asStat(st, `stat ${a.dest}`), ctx),
+  plan: (a, [st], ctx, content) => planFileContent(a.dest, content, a, facts.file.read(st, `stat ${a.dest}`), ctx),
 };

@@ -64,7 +64,7 @@ const CASES: Record<string, Record<string, Place>> = {
   },
   cron: { user: (s) => ({ user: s, name: "block", jobs: [] }) },
   package: { name: (s) => ({ name: s }) },
-  service: { name: (s) => ({ name: s, state: "started", backend: "systemd" }) },
+  service: { name: (s) => ({ name: s, state: "started" }) }, // auto: supervisorctl is always asked, with the name
 };
 
 test("every module named in the cases exists, and every module with free-text host arguments has a case", () => {
