@@ -3,7 +3,7 @@
  * lab is local). Invalid files print one line per problem and exit 1 (bad input: README.md "Exit codes").
  * Kept light on purpose (deep provider imports only): it starts in well under a second.
  */
-import { App } from "cdktf";
+import { App } from "./stacks/cdk";
 import { environmentNameFromFile } from "./config/environment";
 import { checkEnvironment, listEnvironmentFiles } from "./config/load";
 import { YamlSource } from "./config/yamlsource";

@@ -2,10 +2,7 @@
  * Daily snapshots of every volume that holds data (tag SnapshotPolicy=<prefix>-daily), kept
  * `snapshots.retainDays` days, by AWS Data Lifecycle Manager with its own service role.
  */
-import { Construct } from "constructs";
-import { DlmLifecyclePolicy } from "@cdktf/provider-aws/lib/dlm-lifecycle-policy";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { Construct, DlmLifecyclePolicy, IamRole, IamRolePolicyAttachment } from "./cdk";
 import type { Environment } from "../config/environment";
 import { SNAPSHOT_TAG } from "./data-volume";
 
