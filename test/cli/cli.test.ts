@@ -13,6 +13,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { writeVault } from "../../runner/secrets/vault";
+import { localEnvYaml } from "../runner/local-env";
 
 const ROOT = path.join(__dirname, "..", "..");
 const CLI = path.join(ROOT, "bin", "multitier.js");
@@ -30,30 +31,13 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function envYaml(luks: boolean): string {
-  return [
-    "name: local",
-    "prefix: local",
-    "platform: lab",
-    "region: us-east-1",
-    "availabilityZones: [us-east-1a]",
-    "network: { vpcCidr: 10.213.0.0/16, ipv6: false, publicSubnets: [10.213.0.0/24], privateSubnets: [10.213.1.0/24] }",
-    "operatorCidrs: [10.213.254.0/24]",
-    "keyPair: { name: local }",
-    "tiers:",
-    "  app:",
-    "    subnet: public",
-    "    instanceType: t3.micro",
-    ...(luks ? ["    volumes:", "      - { name: data, sizeGb: 1, device: /dev/sdf, mountPoint: /data, encryption: luks }"] : []),
-    "",
-  ].join("\n");
-}
+const LUKS_VOLUME = ["    volumes:", "      - { name: data, sizeGb: 1, device: /dev/sdf, mountPoint: /data, encryption: luks }"];
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "mt-cli-"));
   closedPort = await freePort();
   for (const d of ["hosts", "playbooks", "templates", "home"]) fs.mkdirSync(path.join(dir, d));
-  fs.writeFileSync(path.join(dir, "hosts", "local.yaml"), envYaml(true));
+  fs.writeFileSync(path.join(dir, "hosts", "local.yaml"), localEnvYaml(LUKS_VOLUME));
   const volumes = { data: { volumeId: "vol-0abc", device: "/dev/sdf", mountPoint: "/data", filesystem: "xfs", encryption: "luks" } };
   fs.writeFileSync(
     path.join(dir, "hosts", "local.outputs.json"),
@@ -166,7 +150,7 @@ test("unlock with no terminal and no passphrase: one line, exit 1, nothing opene
 test("policy and review --synth-diff on a broken environment file say what validate says, with its exit code", () => {
   const cwd = fs.mkdtempSync(path.join(dir, "broken-"));
   fs.mkdirSync(path.join(cwd, "hosts"));
-  fs.writeFileSync(path.join(cwd, "hosts", "staging.yaml"), envYaml(false).replace("name: local", "name: staging").replace("instanceType: t3.micro", "instanceType: 5"));
+  fs.writeFileSync(path.join(cwd, "hosts", "staging.yaml"), localEnvYaml([], "staging").replace("instanceType: t3.micro", "instanceType: 5"));
   const over = { CWD: cwd, MULTITIER_HOSTS_DIR: undefined };
   const validate = cli(["validate"], over);
   expect(validate.code).toBe(1);
