@@ -41,7 +41,9 @@ export function moduleArguments(schema: z.ZodTypeAny): ArgumentDoc[] {
   const o = objectOf(schema);
   if (!o) return [];
   return Object.entries(o.shape as Record<string, z.ZodTypeAny>).map(([name, t]) => {
-    const def = t instanceof z.ZodDefault ? (t._def.defaultValue as () => unknown)() : undefined;
+    let inner: z.ZodTypeAny = t;
+    while (inner instanceof z.ZodEffects) inner = inner._def.schema; // a refined default is still a default
+    const def = inner instanceof z.ZodDefault ? (inner._def.defaultValue as () => unknown)() : undefined;
     return { name, type: typeName(t), required: !t.isOptional(), ...(def !== undefined ? { default: def } : {}) };
   });
 }
