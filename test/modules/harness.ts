@@ -21,6 +21,8 @@ import type { Module, Plan, TaskContext } from "../../runner/modules/types";
 
 export interface RunOptions {
   check?: boolean;
+  /** the host's declared volumes (storage modules) */
+  volumes?: TaskContext["host"]["volumes"];
   diff?: boolean;
   vars?: Record<string, unknown>;
   /** one run's memo (package: apt cache refreshed); default: a fresh one per run */
@@ -82,7 +84,7 @@ export async function startHost(opts: { wrap?: (command: string) => string; pref
   const ctx = (o: RunOptions = {}): TaskContext => {
     const vars = { host: { name: "local", tier: "test" }, facts: agent.facts, ...(o.vars ?? {}) };
     return {
-      host: { name: "local", tier: "test", privateIp: "127.0.0.1", user: os.userInfo().username, volumes: {} },
+      host: { name: "local", tier: "test", privateIp: "127.0.0.1", user: os.userInfo().username, volumes: o.volumes ?? {} },
       facts: agent.facts,
       vars,
       check: o.check ?? false,
