@@ -74,7 +74,7 @@ export interface Plan {
 
 export interface Module<A = any, P = any> {
   name: string;
-  /** arguments and an example, shown by `multitier modules` */
+  /** one line: what the module does (`multitier modules` shows it with the arguments from `args`) */
   doc: string;
   args: z.ZodType<A, z.ZodTypeDef, unknown>;
   /** local work done once per task before its probe (a bad template fails here, nothing sent) */
