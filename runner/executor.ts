@@ -14,7 +14,6 @@
  * (services do: `deploy all` runs one service after the other).
  */
 import pLimit from "p-limit";
-import picomatch from "picomatch";
 import { AgentClient, AgentChannel, AgentLostError, agentCommand } from "./agent/client";
 import { SecretRefusedError } from "./agent/guard";
 import type { Op, OpResult } from "./agent/protocol";
@@ -22,6 +21,7 @@ import { emptyCounts, type Counts, type Reporter, type Status } from "./events";
 import type { Inventory, InventoryHost } from "./inventory";
 import type { TaskContext } from "./modules/types";
 import { jexl, type Play, type Playbook, type Task } from "./playbook";
+import { expandLoops, hostsOfPlay, renderName, tagged } from "./selection";
 import { callUnlessEmpty, oneLine, parseArgs, prepareTask, probeOps, runTask, type PreparedTask } from "./task";
 import { render } from "./template";
 import { buildVars } from "./vars";
@@ -155,7 +155,10 @@ export class Executor {
     const s = this.hostState(host);
     let selected: Task[];
     try {
-      selected = this.expandLoops(play, play.tasks.filter((t) => this.tagged(play, t)), host, agent, s);
+      selected = expandLoops(
+        play.tasks.filter((t) => tagged(this.opts, play, t)),
+        (t) => this.context(play, t, host, agent, s).vars,
+      );
     } catch (e) {
       this.taskEvent(host, service, play, play.tasks[0], false, "failed", oneLine(e), undefined, Date.now());
       return this.fail(s);
@@ -285,13 +288,6 @@ export class Executor {
     });
   }
 
-  private tagged(play: Play, task: Task): boolean {
-    const tags = [...play.tags, ...task.tags];
-    if (this.opts.skipTags.some((t) => tags.includes(t))) return false;
-    if (this.opts.tags.length === 0) return !tags.includes("never");
-    return this.opts.tags.some((t) => tags.includes(t) || t === "all");
-  }
-
   private context(play: Play, task: Task, host: InventoryHost, agent: AgentClient, s: HostState): TaskContext {
     const vars = buildVars(this.inv, host, play, task, agent.facts, this.vault);
     const check = task.checkMode ?? this.opts.check;
@@ -309,28 +305,9 @@ export class Executor {
     };
   }
 
-  /** A task with `loop:` becomes one task per item (its `item` variable set). */
-  private expandLoops(play: Play, tasks: Task[], host: InventoryHost, agent: AgentClient, s: HostState): Task[] {
-    return tasks.flatMap((task) => {
-      if (!task.loop) return [task];
-      const items = jexl.evalSync(task.loop, this.context(play, task, host, agent, s).vars);
-      if (!Array.isArray(items)) throw new Error(`${task.where.file}:${task.where.line}:${task.where.col} ${task.where.field}.loop: expected a list, got ${typeof items}`);
-      return items.map((item) => ({ ...task, loop: undefined, name: `${task.name} (${typeof item === "object" ? JSON.stringify(item) : String(item)})`, vars: { ...task.vars, item } }));
-    });
-  }
-
   private async batchProbes(agent: AgentClient, idx: number[], opsOf: (i: number) => Op[]): Promise<Map<number, OpResult[]>> {
     const ops = idx.map(opsOf);
     return splitResults(idx, ops, await callUnlessEmpty(agent, ops.flat()));
-  }
-}
-
-/** Task names may use variables; a name that does not render is shown as written. */
-function renderName(name: string, vars: Record<string, unknown>): string {
-  try {
-    return render({ inline: name }, vars);
-  } catch {
-    return name;
   }
 }
 
@@ -344,30 +321,7 @@ function splitResults(idx: number[], ops: Op[][], results: OpResult[]): Map<numb
   return out;
 }
 
-export function hostsOfPlay(_inv: Inventory, play: Play, limited: InventoryHost[]): InventoryHost[] {
-  return limited.filter((h) => playMatches(play.hosts, h));
-}
-
-/** A play's `hosts:` — comma-separated tiers, host names, globs or `all` — matches this host. */
-export function playMatches(pattern: string, h: InventoryHost): boolean {
-  return pattern
-    .split(",")
-    .map((x) => x.trim())
-    .some((p) => p === "all" || p === h.tier || p === h.name || picomatch(p)(h.name));
-}
-
-export { oneLine };
-
 /** Under --check a change is reported as what would happen, once: "would …" as the module says it, else "(check) …". */
 function checkWording(msg: string, check: boolean): string {
   return check && !/^would\b/.test(msg) ? `(check) ${msg}` : msg;
-}
-
-export function exitCodeFor(counts: Map<string, Counts>): number {
-  let failed = false;
-  for (const c of counts.values()) {
-    if (c.unreachable) return 4;
-    if (c.failed) failed = true;
-  }
-  return failed ? 2 : 0;
 }

@@ -6,8 +6,9 @@
 import type { Environment } from "../config/environment";
 import { loadEnvironment } from "../config/load";
 import { InputError } from "../config/errors";
-import { Executor, exitCodeFor, playMatches, type Connector, type SecretFilter } from "./executor";
-import type { Reporter } from "./events";
+import { Executor, type Connector, type SecretFilter } from "./executor";
+import { exitCodeFor, type Reporter } from "./events";
+import { playMatches } from "./selection";
 import { loadInventory, selectHosts, type Inventory, type InventoryHost } from "./inventory";
 import { listServices, loadPlaybook, type Playbook } from "./playbook";
 import { HumanReporter, JsonReporter } from "./report";
