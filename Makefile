@@ -15,13 +15,16 @@ KEY      ?=
 MULTITIER := ./bin/multitier.js
 export CHECKPOINT_DISABLE := 1
 
-# a make variable as ONE single-quoted shell word, whatever it holds (quotes included)
-shq = '$(subst ','\'',$(1))'
-CONN_FLAGS = $(if $(KEY),--identity $(call shq,$(KEY))) $(if $(ACCEPT_NEW_HOST_KEYS),--accept-new-host-keys)
-
-# Services are the playbooks: every playbooks/<service>.yml gets deploy-/restart-/unlock- targets.
+# Services are the playbooks: every playbooks/<service>.yml gets deploy-/restart-/unlock- targets
+# (not common.yml, which runs first, nor _*.yml, which hold imported tasks).
 SERVICES := $(filter-out common _%,$(basename $(notdir $(wildcard playbooks/*.yml))))
-RUN_FLAGS = --env $(ENV) $(if $(CHECK),--check) $(if $(DIFF),--diff) $(if $(LIMIT),--limit '$(LIMIT)') $(if $(TAGS),--tags '$(TAGS)') $(if $(JSON),--json) $(CONN_FLAGS)
+# A value as one single-quoted shell word, whatever it holds (LIMIT="web'app" included).
+shq = '$(subst ','\'',$(1))'
+RUN_FLAGS = --env $(call shq,$(ENV)) $(if $(CHECK),--check) $(if $(DIFF),--diff) $(if $(LIMIT),--limit $(call shq,$(LIMIT))) $(if $(TAGS),--tags $(call shq,$(TAGS))) $(if $(JSON),--json)
+# deploy-/restart-/unlock-<x>: x must be a service (one line and exit 1 otherwise, nothing run)
+service = $(if $(filter $(1),$(SERVICES)),$(1),$(error "$(1)" is not a service: expected one of $(SERVICES)))
+CONN_FLAGS = $(if $(KEY),--identity $(call shq,$(KEY))) $(if $(ACCEPT_NEW_HOST_KEYS),--accept-new-host-keys)
+RUN_FLAGS += $(CONN_FLAGS)
 
 .DEFAULT_GOAL := help
 .PHONY: docs-inputs policy review plan demo tunnel-notebook tunnel-monitoring tunnel-alertmanager ping help setup typecheck test test-unit synth synth-hcl validate bench diff apply lab-up lab-down demo inventory plan review policy deploy-all tunnel-notebook
@@ -77,7 +80,7 @@ inventory: ## refresh hosts/<ENV>.outputs.json from the deployed stack (terrafor
 	@echo "inventory: wrote hosts/$(ENV).outputs.json"
 
 ping: ## reach every host of ENV through the bastion (no change; first run: ACCEPT_NEW_HOST_KEYS=1 KEY=path)
-	$(MULTITIER) ping --env $(ENV) $(if $(LIMIT),--limit '$(LIMIT)') $(CONN_FLAGS)
+	$(MULTITIER) ping --env $(call shq,$(ENV)) $(if $(LIMIT),--limit $(call shq,$(LIMIT))) $(CONN_FLAGS)
 
 policy: ## check every environment's synthesized Terraform against the policy rules
 	$(MULTITIER) policy
@@ -120,10 +123,10 @@ deploy-all: ## deploy every service in dependency order (database first)
 	$(MULTITIER) deploy all $(RUN_FLAGS)
 
 deploy-%:
-	$(MULTITIER) deploy $* $(RUN_FLAGS)
+	$(MULTITIER) deploy $(call service,$*) $(RUN_FLAGS)
 
 restart-%:
-	$(MULTITIER) restart $* $(RUN_FLAGS)
+	$(MULTITIER) restart $(call service,$*) --env $(call shq,$(ENV)) $(if $(CHECK),--check) $(if $(DIFF),--diff) $(if $(LIMIT),--limit $(call shq,$(LIMIT))) $(if $(JSON),--json) $(CONN_FLAGS)
 
 unlock-%:
-	$(MULTITIER) unlock $* --env $(ENV) $(if $(LIMIT),--limit '$(LIMIT)') $(CONN_FLAGS)
+	$(MULTITIER) unlock $(call service,$*) --env $(call shq,$(ENV)) $(if $(LIMIT),--limit $(call shq,$(LIMIT))) $(CONN_FLAGS)

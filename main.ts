@@ -1,9 +1,9 @@
 /**
  * The CDKTF app: one stack per environment file in hosts/ (lab environments excluded: the
- * lab is local). Invalid files print one line per problem and exit 2.
+ * lab is local). Invalid files print one line per problem and exit 1 (bad input: README.md "Exit codes").
  * Kept light on purpose (deep provider imports only): it starts in well under a second.
  */
-import { App } from "cdktf";
+import { App } from "./stacks/cdk";
 import { environmentNameFromFile } from "./config/environment";
 import { checkEnvironment, listEnvironmentFiles } from "./config/load";
 import { YamlSource } from "./config/yamlsource";
@@ -21,5 +21,5 @@ for (const file of listEnvironmentFiles()) {
   if (env.platform === "lab") continue;
   new EnvironmentStack(app, environmentNameFromFile(file), { env });
 }
-if (bad) process.exit(2);
+if (bad) process.exit(1);
 app.synth();

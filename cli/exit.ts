@@ -1,9 +1,22 @@
 /**
- * Exit codes, one table for every command (Ansible's where they overlap):
- *   0 all good · 1 bad usage or input · 2 a task failed · 3 review: plan destroys data ·
- *   4 a host was unreachable.
- * Environment-file errors found by `validate` and `synth` exit 2 (issue #2's contract for the
- * infrastructure half); the runner commands report every bad input, environment files
- * included, with 1 so that 2 keeps meaning "a task failed".
+ * Exit codes: one meaning each, the same for every command. The table operators read is in
+ * README.md ("Exit codes"); keep the two in step.
  */
-export const EXIT = { ok: 0, badInput: 1, taskFailed: 2, invalidEnvironment: 2, destroysData: 3, unreachable: 4 } as const;
+export const EXIT = {
+  /** all good */
+  ok: 0,
+  /** bad usage or input — arguments, environment files, playbooks, vault, plan files: refused before anything was sent or synthesized */
+  badInput: 1,
+  /** deploy/restart/unlock: a task failed on some host */
+  taskFailed: 2,
+  /** review: the plan destroys or replaces something that holds data */
+  destroysData: 3,
+  /** a host (or the bastion) was unreachable; takes precedence over taskFailed, as in Ansible */
+  unreachable: 4,
+  /** policy: a finding that no waiver covers */
+  policyFinding: 5,
+  /** review: Terraform's planning failed (an errored plan: "errored": true) */
+  planFailed: 6,
+  /** interrupted (Ctrl-C): operations in flight finished, recap printed */
+  interrupted: 130,
+} as const;

@@ -3,13 +3,20 @@
  * Every error that comes from bad input is printed as one line (never a stack trace).
  */
 import { Command } from "commander";
+import * as fs from "fs";
+import * as path from "path";
 import { reportError } from "./report-error";
 import { EXIT } from "./exit";
 import { commands } from "./commands";
 
+function version(): string {
+  return (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as { version: string }).version;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("multitier")
     .description("Stand up and run the multi-tier research data service (CDKTF stacks + SSH runner)")
+    .version(version(), "-V, --version", "print the version (package.json) and exit")
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({

@@ -2,16 +2,21 @@
 import { CommanderError } from "commander";
 import { InputError } from "../config/errors";
 import { InputErrors } from "../config/load";
+import { PlanReadError } from "../review/read";
 import { EXIT } from "./exit";
 
 /** Print one line per problem and choose the exit code. */
-export function reportError(err: unknown, inputExit: number = EXIT.badInput): number {
+export function reportError(err: unknown): number {
   if (err instanceof CommanderError) {
     return err.exitCode === 0 ? EXIT.ok : EXIT.badInput; // commander printed its own one-line message
   }
   if (err instanceof InputErrors || err instanceof InputError) {
     process.stderr.write(`${err.message}\n`);
-    return inputExit;
+    return EXIT.badInput;
+  }
+  if (err instanceof PlanReadError) {
+    process.stderr.write(`review: ${err.message}\n`);
+    return EXIT.badInput;
   }
   if (process.env.MULTITIER_DEBUG) console.error(err);
   process.stderr.write(`multitier: ${(err as Error)?.message ?? String(err)}\n`);

@@ -155,3 +155,13 @@ function unwrap(s: z.ZodTypeAny): z.ZodTypeAny {
 }
 
 export type { EnvironmentSpec };
+
+/** Every problem of one environment file, as `validate` prints them (a file that cannot be read is one). */
+export function environmentFileErrors(file: string): InputError[] {
+  try {
+    return checkEnvironment(YamlSource.read(file)).errors;
+  } catch (e) {
+    if (e instanceof InputError) return [e];
+    throw e;
+  }
+}

@@ -6,7 +6,8 @@
  *   await run("bash", [script], { env, input })      → stdout, asynchronously
  *   ipBatch(["link set lo up"], "mtlab-bastion")     → one `ip -n NS -batch -` process
  */
-import { execFileSync, spawn } from "child_process";
+import { execFileSync } from "child_process";
+import { startChild } from "./child";
 
 export class CommandError extends Error {}
 
@@ -34,18 +35,11 @@ export function shQuiet(cmd: string, args: string[], input?: string): boolean {
   }
 }
 
-export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    child.on("error", (e) => reject(new CommandError(describe(cmd, args, null, e.message))));
-    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new CommandError(describe(cmd, args, code, err)))));
-    child.stdin.on("error", () => undefined); // a tool that exits without reading its input
-    child.stdin.end(opts.input ?? "");
-  });
+export async function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<string> {
+  const r = await startChild(cmd, args, { env: opts.env, input: opts.input ?? "" }).done;
+  if (r.error) throw new CommandError(describe(cmd, args, null, r.error.message));
+  if (r.code !== 0) throw new CommandError(describe(cmd, args, r.code, r.stderr));
+  return r.stdout;
 }
 
 /** `ip [-n ns] -batch -`: many ip commands for the price of one process */

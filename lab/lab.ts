@@ -1,6 +1,6 @@
 /**
  * The lab: real SSH hosts on this machine standing in for an environment's bastion and tier
- * instances (NOTES §3), so the runner is tested against real OpenSSH servers.
+ * instances, so the runner is tested against real OpenSSH servers.
  *
  *   const lab = await labUp({ id: "t1", hostsPerTier: 1, dir: "/tmp/x" });   // env "lab" by default
  *   //  lab.outputsFile, lab.knownHostsFile, lab.sshConfigFile, lab.keyFile, lab.bastion.address …

@@ -1,5 +1,5 @@
 /**
- * The lab's network, shaped like the VPC (NOTES §3):
+ * The lab's network, shaped like the VPC:
  *
  *   root namespace (the operator's machine)
  *     m<id>r 10.214.K.1/30 ──veth── m<id>b 10.214.K.2/30  [mt<id>-bastion]

@@ -11,12 +11,13 @@ import * as os from "os";
 import * as path from "path";
 import type { TerraformPlan } from "./read";
 import { diffStacks } from "./stack-diff";
-import { synthesize } from "./synth";
+import { checkEnvironmentFiles, synthesize } from "./synth";
 
 export { diffStacks };
 
 /** Synthesize `baseRef` in a temporary worktree and the working tree; always removes the worktree. */
 export function synthDiff(baseRef: string, repo = process.cwd()): TerraformPlan {
+  checkEnvironmentFiles(repo === process.cwd() ? undefined : path.join(repo, "hosts")); // the working tree's files first, as validate says it
   const wt = fs.mkdtempSync(path.join(os.tmpdir(), "mt-base-"));
   fs.rmdirSync(wt);
   try {
@@ -26,7 +27,7 @@ export function synthDiff(baseRef: string, repo = process.cwd()): TerraformPlan 
   }
   try {
     fs.symlinkSync(path.join(repo, "node_modules"), path.join(wt, "node_modules"));
-    return diffStacks(synthesize(wt), synthesize(repo));
+    return diffStacks(synthesize(wt, baseRef), synthesize(repo, "the working tree"));
   } finally {
     execFileSync("git", ["-C", repo, "worktree", "remove", "--force", wt], { stdio: "ignore" });
     fs.rmSync(wt, { recursive: true, force: true });

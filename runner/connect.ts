@@ -8,6 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import type { ClientChannel } from "ssh2";
 import type { Environment } from "../config/environment";
+import { InputError } from "../config/errors";
 import { SshSession } from "./ssh";
 import { Masker } from "./secrets/mask";
 import { readVault } from "./secrets/vault";
@@ -24,7 +25,7 @@ export class LocalConnector implements Connector {
 }
 
 /** A filter for runs without a vault: nothing is secret. */
-export const NO_SECRETS: SecretFilter = { mask: (t) => t, isSecret: () => false };
+export { NO_SECRETS } from "./agent/client";
 
 export function defaultDeps(): RunDeps {
   return {
@@ -33,30 +34,57 @@ export function defaultDeps(): RunDeps {
   };
 }
 
-/** Which private key: --identity, $MULTITIER_IDENTITY, the lab's key, ssh-agent, ~/.ssh/id_*. */
+/**
+ * Which private key: --identity, $MULTITIER_IDENTITY, the lab's key, ssh-agent, ~/.ssh/id_*.
+ * Checked here, before any connection: a key file that cannot be read, an SSH_AUTH_SOCK that
+ * names no socket, or no key at all is bad input (one line, exit 1, nothing attempted) — not
+ * every host UNREACHABLE. Returns undefined when ssh-agent is to be used.
+ */
 export function identityFor(inv: Inventory, req: Pick<RunRequest, "identity">): string | undefined {
-  if (req.identity) return req.identity;
-  if (process.env.MULTITIER_IDENTITY) return process.env.MULTITIER_IDENTITY;
+  const given = req.identity ?? process.env.MULTITIER_IDENTITY;
+  if (given) return readableKey(given, req.identity ? "-i" : "MULTITIER_IDENTITY");
   const labKey = (inv.env.lab as { identityFile?: string } | undefined)?.identityFile;
-  if (inv.env.platform === "lab" && labKey && fs.existsSync(labKey)) return labKey;
-  if (process.env.SSH_AUTH_SOCK) return undefined;
-  return ["id_ed25519", "id_rsa"].map((f) => path.join(os.homedir(), ".ssh", f)).find((f) => fs.existsSync(f));
+  if (inv.env.platform === "lab" && labKey && fs.existsSync(labKey)) return readableKey(labKey, "lab.identityFile");
+  const sock = process.env.SSH_AUTH_SOCK;
+  if (sock) {
+    if (!fs.existsSync(sock)) throw new InputError("argument", 0, 0, "-i", `no private key: SSH_AUTH_SOCK names ${sock}, which does not exist (start ssh-agent, or give -i <key file>)`);
+    return undefined;
+  }
+  const found = ["id_ed25519", "id_rsa"].map((f) => path.join(os.homedir(), ".ssh", f)).find((f) => fs.existsSync(f));
+  if (!found) throw new InputError("argument", 0, 0, "-i", "no private key: expected -i <key file>, a running ssh-agent (SSH_AUTH_SOCK), or ~/.ssh/id_ed25519 or ~/.ssh/id_rsa");
+  return readableKey(found, "-i");
+}
+
+function readableKey(file: string, field: string): string {
+  try {
+    if (!fs.statSync(file).isFile()) throw Object.assign(new Error(), { code: "not a file" });
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code ?? "unreadable";
+    throw new InputError("argument", 0, 0, field, `cannot read the private key file ${file} (${why})`);
+  }
+  return file;
 }
 
 /** SSH through the bastion: one session per run, opened on first use. */
 export class SshConnector implements Connector {
   private session?: Promise<SshSession>;
+  /** the key, checked when the connector is made: before any host is tried */
+  private readonly identity: string | undefined;
 
   constructor(
     private readonly inv: Inventory,
     private readonly req: Pick<RunRequest, "identity" | "acceptNewHostKeys">,
     private readonly notice: (msg: string) => void = (m) => process.stderr.write(`${m}\n`),
-  ) {}
+  ) {
+    this.identity = identityFor(inv, req);
+  }
 
   private sessionOnce(): Promise<SshSession> {
     this.session ??= SshSession.open({
       bastion: { name: "bastion", address: this.inv.bastion.address, port: this.inv.bastion.port, user: this.inv.bastion.user },
-      identityFile: identityFor(this.inv, this.req),
+      identityFile: this.identity,
       knownHostsFile: this.inv.knownHostsFile,
       acceptNewHostKeys: this.req.acceptNewHostKeys,
       notice: this.notice,

@@ -41,3 +41,13 @@ export interface Reporter {
 export function emptyCounts(): Counts {
   return { ok: 0, changed: 0, failed: 0, unreachable: 0, skipped: 0 };
 }
+
+/** The run's exit code from the recap (README.md "Exit codes"): 4 unreachable over 2 failed over 0. */
+export function exitCodeFor(counts: Map<string, Counts>): number {
+  let failed = false;
+  for (const c of counts.values()) {
+    if (c.unreachable) return 4;
+    if (c.failed) failed = true;
+  }
+  return failed ? 2 : 0;
+}

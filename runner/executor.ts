@@ -14,16 +14,17 @@
  * (services do: `deploy all` runs one service after the other).
  */
 import pLimit from "p-limit";
-import picomatch from "picomatch";
 import { AgentClient, AgentChannel, AgentLostError, agentCommand } from "./agent/client";
+import { SecretRefusedError } from "./agent/guard";
 import type { Op, OpResult } from "./agent/protocol";
 import { emptyCounts, type Counts, type Reporter, type Status } from "./events";
 import type { Inventory, InventoryHost } from "./inventory";
-import type { Plan, TaskContext } from "./modules/types";
+import type { TaskContext } from "./modules/types";
 import { jexl, type Play, type Playbook, type Task } from "./playbook";
+import { expandLoops, hostsOfPlay, renderName, tagged } from "./selection";
+import { callUnlessEmpty, oneLine, parseArgs, prepareTask, probeOps, runTask, type PreparedTask } from "./task";
 import { render } from "./template";
 import { buildVars } from "./vars";
-import { InputError } from "../config/errors";
 
 /** Opens the byte channel the agent runs on (SSH through the bastion, or local). */
 export interface Connector {
@@ -47,11 +48,16 @@ export interface RunOptions {
   forks: number;
 }
 
+/** What the executor knows of an item before any round trip. */
+type Prepared = { status: Status; msg: string } | { ready: PreparedTask };
+
 interface HostState {
   agent?: AgentClient;
   failed: boolean;
   unreachable: boolean;
   runState: Map<string, unknown>;
+  /** under --check: a task on this host has reported a would-be change */
+  wouldChange: boolean;
 }
 
 export class Executor {
@@ -114,7 +120,7 @@ export class Executor {
   private hostState(host: InventoryHost): HostState {
     let s = this.state.get(host.name);
     if (!s) {
-      s = { failed: false, unreachable: false, runState: new Map() };
+      s = { failed: false, unreachable: false, runState: new Map(), wouldChange: false };
       this.state.set(host.name, s);
       this.counts.set(host.name, emptyCounts());
     }
@@ -134,7 +140,7 @@ export class Executor {
     const become = plays.some((p) => p.become || p.tasks.some((t) => t.become));
     try {
       const channel = await this.connector.open(host, agentCommand(become));
-      s.agent = await AgentClient.start(host.name, channel);
+      s.agent = await AgentClient.start(host.name, channel, this.secrets);
     } catch (e) {
       s.unreachable = true;
       this.count(host.name, "unreachable");
@@ -149,7 +155,10 @@ export class Executor {
     const s = this.hostState(host);
     let selected: Task[];
     try {
-      selected = this.expandLoops(play, play.tasks.filter((t) => this.tagged(play, t)), host, agent, s);
+      selected = expandLoops(
+        play.tasks.filter((t) => tagged(this.opts, play, t)),
+        (t) => this.context(play, t, host, agent, s).vars,
+      );
     } catch (e) {
       this.taskEvent(host, service, play, play.tasks[0], false, "failed", oneLine(e), undefined, Date.now());
       return this.fail(s);
@@ -171,39 +180,27 @@ export class Executor {
   private async runSequence(service: string, play: Play, items: Task[], handler: boolean, host: InventoryHost, agent: AgentClient, s: HostState): Promise<Set<string>> {
     const notified = new Set<string>();
     if (!items.length) return notified;
-    const ctxs: (TaskContext | undefined)[] = [];
-    const args: (unknown | undefined)[] = [];
-    const pre: ({ status: Status; msg: string } | undefined)[] = [];
-    // decide locally what needs no round trip at all: `when`, argument templates
-    for (const task of items) {
-      const ctx = this.context(play, task, host, agent, s);
-      ctxs.push(ctx);
-      try {
-        if (task.when !== undefined && !jexl.evalSync(task.when, ctx.vars)) {
-          pre.push({ status: "skipped", msg: `when: ${task.when}` });
-          args.push(undefined);
-          continue;
-        }
-        const a = this.renderArgs(task, ctx);
-        task.module.probe(a, ctx); // renders templates: a bad one fails here, before anything is sent
-        args.push(a);
-        pre.push(undefined);
-      } catch (e) {
-        pre.push({ status: "failed", msg: oneLine(e) });
-        args.push(undefined);
-      }
-    }
-    const probeOps = (i: number): Op[] => (pre[i] ? [] : safeProbe(items[i], args[i], ctxs[i]!));
+    // one record per item, decided locally (no round trip): `when`, arguments, prepare
+    const records: Prepared[] = items.map((task) => this.prepareItem(play, task, host, agent, s));
+    const ready = (i: number) => ("ready" in records[i] ? (records[i] as { ready: PreparedTask }).ready : undefined);
+    const opsOf = (i: number): Op[] => {
+      const t = ready(i);
+      return t ? probeOps(t) : [];
+    };
     // an item that already failed stops the host there: probe nothing after it
-    const firstFailed = pre.findIndex((p) => p?.status === "failed");
+    const firstFailed = records.findIndex((r) => "status" in r && r.status === "failed");
     const upTo = firstFailed < 0 ? items.length : firstFailed;
     let probes: Map<number, OpResult[]>;
     try {
-      probes = await this.batchProbes(agent, items.map((_, i) => i).filter((i) => i < upTo), probeOps);
+      probes = await this.batchProbes(agent, items.map((_, i) => i).filter((i) => i < upTo), opsOf);
     } catch (e) {
-      if (!(e instanceof AgentLostError)) throw e;
-      this.lostDuring(host, service, play, items[0], e, Date.now(), handler);
-      return notified;
+      // the guard refused the batch: probe item by item below, so the one at fault fails by name
+      if (e instanceof SecretRefusedError) probes = new Map();
+      else if (!(e instanceof AgentLostError)) throw e;
+      else {
+        this.lostDuring(host, service, play, items[0], e, Date.now(), handler);
+        return notified;
+      }
     }
     for (let i = 0; i < items.length; i++) {
       if (this.interrupted) return notified;
@@ -216,59 +213,42 @@ export class Executor {
         this.fail(s);
         return notified;
       };
-      /** A round trip that threw: a lost agent makes the host unreachable, anything else fails the item. */
-      const callFailed = (e: unknown) => {
+      const record = records[i];
+      if ("status" in record) {
+        if (record.status === "failed") return failed(record.msg);
+        done(record.status, record.msg);
+        continue;
+      }
+      // apply together with the next item's probe (every later one is stale after a change)
+      const next = records.findIndex((r, j) => j > i && "ready" in r);
+      let out;
+      try {
+        out = await runTask(agent, record.ready, { seen: probes.get(i), alsoProbe: next >= 0 ? opsOf(next) : [], afterChanges: s.wouldChange });
+      } catch (e) {
         if (!(e instanceof AgentLostError)) return failed(oneLine(e));
         this.lostDuring(host, service, play, task, e, t0, handler);
         return notified;
-      };
-      if (pre[i]) {
-        if (pre[i]!.status === "failed") return failed(pre[i]!.msg);
-        done(pre[i]!.status, pre[i]!.msg);
-        continue;
       }
-      const ctx = ctxs[i]!;
-      let seen = probes.get(i);
-      if (!seen) {
-        // an earlier change may have altered what this item looks at: probe it afresh
-        try {
-          seen = await callUnlessEmpty(agent, probeOps(i));
-        } catch (e) {
-          return callFailed(e);
-        }
-      }
-      const plan = safePlan(task, args[i], seen, ctx);
+      if (out.next) probes = new Map(next >= 0 ? [[next, out.next]] : []);
+      const plan = out.plan;
       const diff = this.opts.diff && plan.diff ? plan.diff : undefined;
-      if (plan.status !== "changed") {
-        if (plan.status === "failed") return failed(plan.msg, diff);
-        done(plan.status, plan.msg, diff);
-        continue;
-      }
-      if (ctx.check) {
-        done("changed", `(check) ${plan.msg}`, diff);
-        task.notify.forEach((n) => notified.add(n));
-        continue;
-      }
-      const guard = secretOnCommandLine(plan.apply ?? [], this.secrets);
-      if (guard) return failed(guard);
-      // apply, and in the same round trip probe the next item (every later one is now stale)
-      const next = items.findIndex((_, j) => j > i && !pre[j]);
-      const applyOps = plan.apply ?? [];
-      const nextOps = next >= 0 ? probeOps(next) : [];
-      let results: OpResult[];
-      try {
-        results = await agent.call([...applyOps, ...nextOps]);
-      } catch (e) {
-        return callFailed(e);
-      }
-      probes = new Map(next >= 0 ? [[next, results.slice(applyOps.length)]] : []);
-      const applied = results.slice(0, applyOps.length);
-      const problem = plan.verify ? plan.verify(applied) : defaultVerify(applyOps, applied);
-      if (problem) return failed(ctx.mask(problem), diff);
-      done("changed", plan.msg, diff);
-      task.notify.forEach((n) => notified.add(n));
+      if (plan.status === "failed" || out.problem) return failed(out.problem ?? plan.msg, diff);
+      done(plan.status, checkWording(plan.msg, plan.status === "changed" && record.ready.ctx.check), diff);
+      if (plan.status === "changed" && record.ready.ctx.check) s.wouldChange = true;
+      if (plan.status === "changed") task.notify.forEach((n) => notified.add(n)); // in --check too: a would-be change notifies
     }
     return notified;
+  }
+
+  /** An item decided locally: skipped by `when`, failed (bad argument, template), or ready to run. */
+  private prepareItem(play: Play, task: Task, host: InventoryHost, agent: AgentClient, s: HostState): Prepared {
+    const ctx = this.context(play, task, host, agent, s);
+    try {
+      if (task.when !== undefined && !jexl.evalSync(task.when, ctx.vars)) return { status: "skipped", msg: `when: ${task.when}` };
+      return { ready: prepareTask(task.module, parseArgs(task.module, task.args, ctx.vars, { ...task.where }), ctx) };
+    } catch (e) {
+      return { status: "failed", msg: oneLine(e) };
+    }
   }
 
   private fail(s: HostState): void {
@@ -308,13 +288,6 @@ export class Executor {
     });
   }
 
-  private tagged(play: Play, task: Task): boolean {
-    const tags = [...play.tags, ...task.tags];
-    if (this.opts.skipTags.some((t) => tags.includes(t))) return false;
-    if (this.opts.tags.length === 0) return !tags.includes("never");
-    return this.opts.tags.some((t) => tags.includes(t) || t === "all");
-  }
-
   private context(play: Play, task: Task, host: InventoryHost, agent: AgentClient, s: HostState): TaskContext {
     const vars = buildVars(this.inv, host, play, task, agent.facts, this.vault);
     const check = task.checkMode ?? this.opts.check;
@@ -332,51 +305,9 @@ export class Executor {
     };
   }
 
-  /** A task with `loop:` becomes one task per item (its `item` variable set). */
-  private expandLoops(play: Play, tasks: Task[], host: InventoryHost, agent: AgentClient, s: HostState): Task[] {
-    return tasks.flatMap((task) => {
-      if (!task.loop) return [task];
-      const items = jexl.evalSync(task.loop, this.context(play, task, host, agent, s).vars);
-      if (!Array.isArray(items)) throw new Error(`${task.where.file}:${task.where.line}:${task.where.col} ${task.where.field}.loop: expected a list, got ${typeof items}`);
-      return items.map((item) => ({ ...task, loop: undefined, name: `${task.name} (${typeof item === "object" ? JSON.stringify(item) : String(item)})`, vars: { ...task.vars, item } }));
-    });
-  }
-
-  /** Render `{{ }}` in string arguments (strict), then let the module's schema apply defaults. */
-  private renderArgs(task: Task, ctx: TaskContext): unknown {
-    const walk = (v: unknown, field: string): unknown => {
-      if (typeof v === "string" && v.includes("{{"))
-        return render({ inline: v, where: { ...task.where, field: `${task.where.field}.${field}` } }, ctx.vars);
-      if (Array.isArray(v)) return v.map((x, i) => walk(x, `${field}[${i}]`));
-      if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, `${field}.${k}`)]));
-      return v;
-    };
-    const rendered = walk(task.args, task.moduleName);
-    const parsed = task.module.args.safeParse(rendered);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new InputError(task.where.file, task.where.line, task.where.col, `${task.where.field}.${task.moduleName}.${issue.path.join(".")}`, issue.message);
-    }
-    return parsed.data;
-  }
-
   private async batchProbes(agent: AgentClient, idx: number[], opsOf: (i: number) => Op[]): Promise<Map<number, OpResult[]>> {
     const ops = idx.map(opsOf);
     return splitResults(idx, ops, await callUnlessEmpty(agent, ops.flat()));
-  }
-}
-
-/** Nothing to ask (items without probes, e.g. a handler that always runs): no round trip. */
-function callUnlessEmpty(agent: AgentClient, ops: Op[]): Promise<OpResult[]> {
-  return ops.length ? agent.call(ops) : Promise.resolve([]);
-}
-
-/** Task names may use variables; a name that does not render is shown as written. */
-function renderName(name: string, vars: Record<string, unknown>): string {
-  try {
-    return render({ inline: name }, vars);
-  } catch {
-    return name;
   }
 }
 
@@ -390,63 +321,7 @@ function splitResults(idx: number[], ops: Op[][], results: OpResult[]): Map<numb
   return out;
 }
 
-function safeProbe(task: Task, args: unknown, ctx: TaskContext): Op[] {
-  try {
-    return task.module.probe(args, ctx);
-  } catch {
-    return []; // plan() will see no results and report the problem
-  }
-}
-
-function safePlan(task: Task, args: unknown, results: OpResult[], ctx: TaskContext): Plan {
-  try {
-    return task.module.plan(args, results, ctx);
-  } catch (e) {
-    return { status: "failed", msg: oneLine(e) };
-  }
-}
-
-function defaultVerify(ops: Op[], results: OpResult[]): string | undefined {
-  for (let i = 0; i < ops.length; i++) {
-    const r = results[i];
-    if (!r) return "no result from the host";
-    if (!r.ok) return r.error;
-    if (ops[i].op === "sh" && "rc" in r && r.rc !== 0) return `command failed (rc ${r.rc}): ${(r.stderr || r.stdout).trim().split("\n").slice(-3).join(" | ")}`;
-  }
-  return undefined;
-}
-
-/** A secret may travel in stdin or file content, never in a script, path or environment. */
-export function secretOnCommandLine(ops: Op[], secrets: SecretFilter): string | undefined {
-  for (const op of ops) {
-    const visible = op.op === "sh" ? [op.script, op.cwd ?? "", ...Object.values(op.env ?? {})] : op.op === "write" ? [op.path, op.validate ?? ""] : op.op === "stat" ? [op.path] : op.op === "path" ? [op.path, op.src ?? ""] : [];
-    if (visible.some((v) => secrets.isSecret(v))) return "refusing to send a secret value on a command line (it must go through stdin or a file)";
-  }
-  return undefined;
-}
-
-export function hostsOfPlay(_inv: Inventory, play: Play, limited: InventoryHost[]): InventoryHost[] {
-  return limited.filter((h) => playMatches(play.hosts, h));
-}
-
-/** A play's `hosts:` — comma-separated tiers, host names, globs or `all` — matches this host. */
-export function playMatches(pattern: string, h: InventoryHost): boolean {
-  const items = pattern.split(",").map((x) => x.trim());
-  // the bastion answers to its own name only: `all` and globs mean the tier hosts
-  if (h.tier === "bastion") return items.includes("bastion");
-  return items.some((p) => p === "all" || p === h.tier || p === h.name || picomatch(p)(h.name));
-}
-
-export function oneLine(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  return msg.split("\n")[0];
-}
-
-export function exitCodeFor(counts: Map<string, Counts>): number {
-  let failed = false;
-  for (const c of counts.values()) {
-    if (c.unreachable) return 4;
-    if (c.failed) failed = true;
-  }
-  return failed ? 2 : 0;
+/** Under --check a change is reported as what would happen, once: "would …" as the module says it, else "(check) …". */
+function checkWording(msg: string, check: boolean): string {
+  return check && !/^would\b/.test(msg) ? `(check) ${msg}` : msg;
 }

@@ -11,6 +11,7 @@ import { z } from "zod";
 import { InputError, fieldPath } from "../config/errors";
 import { didYouMean } from "../config/validate";
 import { YamlSource } from "../config/yamlsource";
+import { argumentNames } from "./modules/reference";
 import { modules } from "./modules";
 import type { Module } from "./modules/types";
 import { templatesDir } from "./template";
@@ -79,10 +80,19 @@ const TASK_KEYS = ["name", "when", "loop", "notify", "tags", "check_mode", "beco
 const PLAY_KEYS = ["name", "hosts", "become", "vars", "tasks", "handlers", "tags"];
 
 const str = (what: string) => z.string({ errorMap: (_i, c) => ({ message: `expected ${what}, got ${JSON.stringify(c.data) ?? "nothing"}` }) }).min(1);
-const strList = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
+/** `tags: web` or `tags: [web, restart]`; anything else says what was expected and what came */
+const strList = z
+  .unknown()
+  .refine((v) => typeof v === "string" || (Array.isArray(v) && v.every((x) => typeof x === "string")), (v) => ({
+    message: `expected a tag or a list of tags (strings, e.g. [web, restart]), got ${Array.isArray(v) ? "a list with a non-string item" : (JSON.stringify(v) ?? "nothing")}`,
+  }))
+  .transform((v) => (Array.isArray(v) ? (v as string[]) : [v as string]));
 
 export function loadPlaybook(service: string, dir = playbooksDir()): Playbook {
   const file = path.join(dir, `${service}.yml`);
+  // `_name.yml` holds tasks for import_tasks and `common.yml` runs before every service: neither is one
+  if (service.startsWith("_") || (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(service) && service !== "common"))
+    throw new InputError("argument", 0, 0, "service", `"${service}" is not a service (${service.startsWith("_") ? `${file} holds tasks that playbooks import` : "expected a playbook name"}); services: ${listServices(dir).join(", ") || "none"}`);
   if (!fs.existsSync(file)) {
     const known = listServices(dir);
     throw new InputError("argument", 0, 0, "service", `no service "${service}" (no ${file}); known: ${known.join(", ") || "none"}${didYouMean(service, known)}`);
@@ -185,13 +195,6 @@ function checkArgs(src: YamlSource, p: (string | number)[], module: Module, raw:
   }
   if (issue) throw src.error([...p, ...issue.path], issue.message);
   return (raw ?? {}) as Record<string, unknown>;
-}
-
-/** The argument names a module's schema accepts (through its refinements and defaults). */
-function argumentNames(schema: z.ZodTypeAny): string[] {
-  let s: any = schema;
-  while (s && !(s instanceof z.ZodObject)) s = s._def?.schema ?? s._def?.innerType;
-  return s ? Object.keys(s.shape) : [];
 }
 
 function parseTask(src: YamlSource, raw: unknown, p: (string | number)[]): Task {

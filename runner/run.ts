@@ -6,8 +6,9 @@
 import type { Environment } from "../config/environment";
 import { InputErrors, loadEnvironment } from "../config/load";
 import { InputError } from "../config/errors";
-import { Executor, exitCodeFor, playMatches, type Connector, type SecretFilter } from "./executor";
-import type { Reporter } from "./events";
+import { Executor, type Connector, type SecretFilter } from "./executor";
+import { exitCodeFor, type Reporter } from "./events";
+import { playMatches } from "./selection";
 import { loadInventory, selectHosts, type Inventory, type InventoryHost } from "./inventory";
 import { listServices, loadPlaybook, type Playbook } from "./playbook";
 import { preflight } from "./preflight";
@@ -89,11 +90,12 @@ export async function run(req: RunRequest, deps: RunDeps): Promise<{ code: numbe
     const plays = common ? [...common.plays, ...book.plays] : book.plays;
     runs.push({ service, book: { ...book, plays }, hosts });
   }
+  // the connector checks its key (bad input: one line, nothing attempted) before anything is said
+  const connector = await deps.connector(inv, req, filter);
   const reporter = deps.reporter ?? (req.json ? new JsonReporter() : new HumanReporter());
   const allHosts = [...new Set(runs.flatMap((r) => r.hosts.map((h) => h.name)))];
   reporter.emit({ event: "start", env: env.name, command: req.command, services, check: req.check, diff: req.diff, hosts: allHosts });
   const t0 = Date.now();
-  const connector = await deps.connector(inv, req, filter);
   const tags = req.command === "deploy" ? req.tags : ["restart"];
   const executor = new Executor(inv, connector, reporter, filter, vault, { check: req.check, diff: req.diff, tags, skipTags: req.skipTags, forks: req.forks });
   let sigints = 0;

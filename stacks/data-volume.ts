@@ -4,9 +4,7 @@
  * `prevent_destroy` (Terraform refuses any plan that would destroy it); the daily snapshot
  * policy takes it with the other volumes of its instance (snapshot-policy.ts).
  */
-import { Construct } from "constructs";
-import { EbsVolume } from "@cdktf/provider-aws/lib/ebs-volume";
-import { VolumeAttachment } from "@cdktf/provider-aws/lib/volume-attachment";
+import { Construct, EbsVolume, VolumeAttachment } from "./cdk";
 import type { Environment } from "../config/environment";
 import type { VolumeSpec } from "../config/schema";
 

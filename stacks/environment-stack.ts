@@ -3,11 +3,7 @@
  * network, security groups, key pair, bastion, the tiers' instances and volumes, the
  * snapshot policy and the runner's inventory output.
  */
-import { App, Fn, LocalBackend, S3Backend, TerraformStack } from "cdktf";
-import { Construct } from "constructs";
-import { DataAwsAmi } from "@cdktf/provider-aws/lib/data-aws-ami";
-import { KeyPair } from "@cdktf/provider-aws/lib/key-pair";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { App, AwsProvider, Construct, DataAwsAmi, Fn, KeyPair, LocalBackend, S3Backend, TerraformStack } from "./cdk";
 import type { Environment } from "../config/environment";
 import { DataVolume } from "./data-volume";
 import { moveFromLegacyNames, serverId, volumeId } from "./identities";

@@ -6,7 +6,7 @@
  * (A moved block whose old address is not in the state is ignored by Terraform.)
  */
 import { makeUniqueId } from "cdktf/lib/private/unique";
-import type { Instance } from "@cdktf/provider-aws/lib/instance";
+import type { Instance } from "./cdk";
 import { legacyHostName, type HostSpec } from "../config/environment";
 import type { DataVolume } from "./data-volume";
 

@@ -2,9 +2,7 @@
  * The `inventory` output: everything the runner needs to reach hosts and find their disks
  * (see runner/inventory.ts). `make inventory ENV=…` saves it to hosts/<env>.outputs.json.
  */
-import { Fn, TerraformOutput } from "cdktf";
-import { Construct } from "constructs";
-import type { Instance } from "@cdktf/provider-aws/lib/instance";
+import { Construct, Fn, TerraformOutput, type Instance } from "./cdk";
 import type { Environment, HostSpec } from "../config/environment";
 import type { DataVolume } from "./data-volume";
 

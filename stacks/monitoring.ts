@@ -4,7 +4,7 @@
  * `Role = monitoring`, which is how `multitier policy` (review/monitoring-policy.ts) tells
  * the one group allowed to reach node exporters from any other peer.
  */
-import type { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import type { SecurityGroup } from "./cdk";
 import type { Environment } from "../config/environment";
 
 export const MONITORING_ROLE_TAG = { key: "Role", value: "monitoring" } as const;

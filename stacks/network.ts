@@ -7,19 +7,7 @@
  * Fixes against the reference template: IPv6 is done end to end (VPC /56, a /64 per subnet
  * assigned on creation, ACL entries for ::/0), DNS hostnames on, NAT and EIP wait for the IGW.
  */
-import { Fn } from "cdktf";
-import { Construct } from "constructs";
-import { DefaultNetworkAcl } from "@cdktf/provider-aws/lib/default-network-acl";
-import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
-import { EgressOnlyInternetGateway } from "@cdktf/provider-aws/lib/egress-only-internet-gateway";
-import { Eip } from "@cdktf/provider-aws/lib/eip";
-import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
-import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
-import { Route } from "@cdktf/provider-aws/lib/route";
-import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
-import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
-import { Subnet } from "@cdktf/provider-aws/lib/subnet";
-import { Vpc } from "@cdktf/provider-aws/lib/vpc";
+import { Construct, DefaultNetworkAcl, DefaultSecurityGroup, EgressOnlyInternetGateway, Eip, Fn, InternetGateway, NatGateway, Route, RouteTable, RouteTableAssociation, Subnet, Vpc } from "./cdk";
 import type { Environment } from "../config/environment";
 import { tags } from "./names";
 

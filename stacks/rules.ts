@@ -1,6 +1,6 @@
 /**
- * The security-group rules of an environment, computed from the file (no cdktf here, so the
- * policy and the tests can reason about them directly).
+ * The security-group rules of an environment, computed from the file: a pure function with no
+ * cdktf in it (security-groups.ts turns each rule into one resource).
  *
  *   bastion  in : 22 from each operator CIDR
  *            out: 22 to every tier group; 80/443 anywhere (package updates)

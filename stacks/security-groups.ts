@@ -1,14 +1,12 @@
 /**
  * One security group for the bastion and one per tier, with every rule a separate
- * `aws_vpc_security_group_{ingress,egress}_rule` (never mixed with inline rules: NOTES §2).
+ * `aws_vpc_security_group_{ingress,egress}_rule` (never mixed with inline rules: the AWS
+ * provider documents that the two fight over the same group, each undoing the other).
  * The groups declare no inline egress, and the AWS provider removes AWS's default
  * allow-all egress rule from a group it creates — so the only egress is what rules.ts lists,
  * which is exactly the reference template's flaw fixed.
  */
-import { Construct } from "constructs";
-import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
-import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { Construct, SecurityGroup, VpcSecurityGroupEgressRule, VpcSecurityGroupIngressRule } from "./cdk";
 import type { Environment } from "../config/environment";
 import { isIpv6, tags } from "./names";
 import { BASTION, ruleId, securityRules } from "./rules";

@@ -6,8 +6,7 @@
  * `ami` is ignored after creation: the AMI lookup moves with every Ubuntu release and an
  * instance must never be replaced (and its data lost) because a newer image appeared.
  */
-import { Construct } from "constructs";
-import { Instance } from "@cdktf/provider-aws/lib/instance";
+import { Construct, Instance } from "./cdk";
 import type { Environment } from "../config/environment";
 
 export interface ServerProps {

@@ -6,10 +6,7 @@
  * same moment (boot volume excluded), so MongoDB's data and journal volumes agree. Each
  * snapshot of a set carries the same `instance-id` and `snapshot-time` tags (docs/restore.md).
  */
-import { Construct } from "constructs";
-import { DlmLifecyclePolicy } from "@cdktf/provider-aws/lib/dlm-lifecycle-policy";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { Construct, DlmLifecyclePolicy, IamRole, IamRolePolicyAttachment } from "./cdk";
 import type { Environment } from "../config/environment";
 export const SNAPSHOT_TAG = "SnapshotPolicy";
 

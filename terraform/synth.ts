@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { App } from "cdktf";
+import { App } from "../stacks/cdk";
 import type { Environment } from "../config/environment";
 import { EnvironmentStack } from "../stacks/environment-stack";
 

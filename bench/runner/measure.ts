@@ -3,10 +3,11 @@
  * whole process tree, sampled, and /usr/bin/time's figure), its CPU and the machine's, and the
  * TCP connections the bastion saw. Kept apart from run.ts, which decides what runs when.
  */
-import { execFileSync, spawn } from "child_process";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { startChild } from "../../lab/child";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -70,11 +71,8 @@ export async function measure(cmd: string, args: string[], env: NodeJS.ProcessEn
   const t0 = process.hrtime.bigint();
   const busy0 = busyJiffies();
   const cpuFile = path.join(os.tmpdir(), `mt-bench-cpu-${process.pid}`);
-  const child = spawn("/usr/bin/time", ["-o", cpuFile, "-f", "%U %S %M", cmd, ...args], { cwd: ROOT, env });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
+  const started = startChild("/usr/bin/time", ["-o", cpuFile, "-f", "%U %S %M", cmd, ...args], { cwd: ROOT, env });
+  const child = started.child;
   let peak = 0;
   const peers = new Set<string>();
   const sampler = setInterval(() => {
@@ -92,7 +90,8 @@ export async function measure(cmd: string, args: string[], env: NodeJS.ProcessEn
     // for the same 2 cores as the tools and the lab hosts, so it must stay light; the largest
     // single process's peak comes exactly from /usr/bin/time below
   }, 250);
-  const code: number = await new Promise((resolve) => child.on("close", (c) => resolve(c ?? 1)));
+  const { code: exit, stdout, stderr } = await started.done;
+  const code = exit ?? 1;
   clearInterval(sampler);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const machineCpu = (busyJiffies() - busy0) / 100; // USER_HZ

@@ -1,9 +1,10 @@
 /**
- * The list of commands. Each command lives in its own file and exports `register`, which
- * adds it to the program; `setExit` records the exit code the command wants.
+ * The list of commands. Each command lives in its own file and exports a `Register`
+ * (cli/command.ts), which adds it to the program.
  */
-import type { Command } from "commander";
+import type { Register } from "../command";
 import { registerDeploy } from "./deploy";
+import { registerModules } from "./modules";
 import { registerPing } from "./ping";
 import { registerPolicy } from "./policy";
 import { registerReview } from "./review";
@@ -12,6 +13,4 @@ import { registerUnlock } from "./unlock";
 import { registerValidate } from "./validate";
 import { registerVault } from "./vault";
 
-export type Register = (program: Command, setExit: (code: number) => void) => void;
-
-export const commands: Register[] = [registerValidate, registerDeploy, registerPing, registerUnlock, registerVault, registerTunnel, registerReview, registerPolicy];
+export const commands: Register[] = [registerValidate, registerDeploy, registerPing, registerUnlock, registerVault, registerTunnel, registerReview, registerPolicy, registerModules];

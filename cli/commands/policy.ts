@@ -1,15 +1,16 @@
 /**
  * `multitier policy [--env E] [--json]`: check every environment's synthesized Terraform
  * against review/policy.ts. One line per finding (rule, resource, why); waived findings are
- * listed with their written reason. Exit 2 when any finding is not waived.
+ * listed with their written reason. Exit 5 when any finding is not waived; a broken
+ * environment file is reported as `validate` reports it (one line each, exit 1).
  */
 import * as path from "path";
 import { listEnvironmentFiles, loadEnvironmentFile } from "../../config/load";
 import { environmentNameFromFile } from "../../config/environment";
 import { checkPolicy, RULES } from "../../review/policy";
-import { synthesize } from "../../review/synth";
-import { reportError } from "../report-error";
-import type { Register } from "./index";
+import { checkEnvironmentFiles, synthesize } from "../../review/synth";
+import { EXIT } from "../exit";
+import { action, type Register } from "../command";
 
 export const registerPolicy: Register = (program, setExit) => {
   program
@@ -17,9 +18,10 @@ export const registerPolicy: Register = (program, setExit) => {
     .description("check the synthesized Terraform of every environment (or --env) against the policy rules")
     .option("--env <env>", "only this environment")
     .option("--json", "findings as JSON")
-    .action((o: { env?: string; json?: boolean }) => {
-      try {
-        const stacks = synthesize(process.cwd());
+    .action(
+      action(setExit, (o: { env?: string; json?: boolean }) => {
+        checkEnvironmentFiles();
+        const stacks = synthesize(process.cwd(), "the working tree");
         const envs = listEnvironmentFiles()
           .map((f) => loadEnvironmentFile(f))
           .filter((e) => e.platform !== "lab" && (!o.env || e.name === o.env));
@@ -38,9 +40,7 @@ export const registerPolicy: Register = (program, setExit) => {
               process.stdout.write(f.waived ? `  waived  ${f.rule}  ${f.resource}: ${f.detail} — waiver: ${f.waived}\n` : `  FAIL    ${f.rule}  ${f.resource}: ${f.detail} (${reason})\n`);
             }
           }
-        setExit(open ? 2 : 0);
-      } catch (e) {
-        setExit(reportError(e));
-      }
-    });
+        return open ? EXIT.policyFinding : EXIT.ok;
+      }),
+    );
 };

@@ -1,8 +1,9 @@
 /**
  * `multitier review <plan.json>` and `multitier review --synth-diff <base-ref>`: Markdown for
  * a pull-request comment (or `--json`). Exit 0 for a safe plan, 3 when it destroys or
- * replaces something that holds data (or moves region or backend), 2 when planning failed
- * ("errored": true), 1 for input that is not a plan (one line).
+ * replaces something that holds data (or moves region or backend), 6 when planning failed
+ * ("errored": true), 1 for input that is not a plan or a broken environment file (one line
+ * each, as `validate` says it).
  */
 import * as fs from "fs";
 import { analyze } from "../../review/analyze";
@@ -10,8 +11,7 @@ import { renderJson, renderMarkdown } from "../../review/markdown";
 import { mergePlans, PlanReadError, readPlans } from "../../review/read";
 import { synthDiff } from "../../review/synth-diff";
 import { EXIT } from "../exit";
-import { reportError } from "../report-error";
-import type { Register } from "./index";
+import { action, type Register } from "../command";
 
 export const registerReview: Register = (program, setExit) => {
   program
@@ -20,8 +20,8 @@ export const registerReview: Register = (program, setExit) => {
     .option("--synth-diff <ref>", "compare the synthesized stacks of <ref> with the working tree")
     .option("--json", "the analysis as JSON (counts, danger, groups)")
     .option("--limit <chars>", "maximum comment length", "65536")
-    .action((plan: string | undefined, o: { synthDiff?: string; json?: boolean; limit: string }) => {
-      try {
+    .action(
+      action(setExit, (plan: string | undefined, o: { synthDiff?: string; json?: boolean; limit: string }) => {
         let analysis;
         let title = "Terraform plan review";
         if (o.synthDiff) {
@@ -44,12 +44,7 @@ export const registerReview: Register = (program, setExit) => {
           }
         }
         process.stdout.write((o.json ? renderJson(analysis) : renderMarkdown(analysis, title, Number(o.limit))) + "\n");
-        setExit(analysis.danger.length ? EXIT.destroysData : analysis.errored ? EXIT.taskFailed : EXIT.ok);
-      } catch (e) {
-        if (e instanceof PlanReadError) {
-          process.stderr.write(`review: ${e.message}\n`);
-          setExit(EXIT.badInput);
-        } else setExit(reportError(e));
-      }
-    });
+        return analysis.danger.length ? EXIT.destroysData : analysis.errored ? EXIT.planFailed : EXIT.ok;
+      }),
+    );
 };

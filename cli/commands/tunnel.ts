@@ -2,38 +2,54 @@
  * `multitier tunnel <host|tier> --env E [--remote-port 8888] [--local-port N]`
  * (make tunnel-notebook): an SSH tunnel through the bastion from 127.0.0.1:<local> on this
  * machine to 127.0.0.1:<remote> on the host — how Jupyter, which listens on loopback only,
- * is reached. Host keys verified as for every run; Ctrl-C closes it.
+ * is reached. Host keys verified as for every run; Ctrl-C closes it. Ports are checked
+ * before connecting (exit 1); a bastion or host that does not answer is exit 4.
  */
 import * as net from "net";
+import { InputError } from "../../config/errors";
 import { loadEnvironment } from "../../config/load";
 import { identityFor } from "../../runner/connect";
 import { loadInventory, selectHosts } from "../../runner/inventory";
 import { SshSession } from "../../runner/ssh";
-import { reportError } from "../report-error";
-import type { Register } from "./index";
+import { oneLine } from "../../runner/task";
+import { EXIT } from "../exit";
+import { action, type Register } from "../command";
+import { envFlag } from "../runner-flags";
+
+/** A TCP port from the command line: a whole number 1-65535. */
+export function portArg(flag: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 65535) throw new InputError("argument", 0, 0, flag, `expected a port number from 1 to 65535, got "${value}"`);
+  return n;
+}
 
 export const registerTunnel: Register = (program, setExit) => {
-  program
-    .command("tunnel <host>")
-    .description("SSH tunnel through the bastion to a port on a host's loopback (Jupyter: make tunnel-notebook)")
-    .requiredOption("--env <env>", "environment", process.env.ENV ?? "production")
+  envFlag(program.command("tunnel <host>").description("SSH tunnel through the bastion to a port on a host's loopback (Jupyter: make tunnel-notebook)"))
     .option("--remote-port <port>", "port on the host's 127.0.0.1", "8888")
     .option("--local-port <port>", "port on this machine's 127.0.0.1 (default: the remote port)")
     .option("-i, --identity <file>", "private key file")
-    .action(async (hostArg: string, o: { env: string; remotePort: string; localPort?: string; identity?: string }) => {
-      try {
+    .action(
+      action(setExit, async (hostArg: string, o: { env: string; remotePort: string; localPort?: string; identity?: string }) => {
+        const remote = portArg("--remote-port", o.remotePort);
+        const local = o.localPort === undefined ? remote : portArg("--local-port", o.localPort);
         const env = loadEnvironment(o.env);
         const inv = loadInventory(env);
         const [host] = selectHosts(inv, hostArg, "host");
-        const remote = Number(o.remotePort);
-        const local = Number(o.localPort ?? o.remotePort);
-        const session = await SshSession.open({
-          bastion: { name: "bastion", address: inv.bastion.address, port: inv.bastion.port, user: inv.bastion.user },
-          identityFile: identityFor(inv, { identity: o.identity }),
-          knownHostsFile: inv.knownHostsFile,
-          acceptNewHostKeys: false,
-        });
-        const target = await session.target({ name: host.name, address: host.address, port: host.port, user: host.user });
+        const identityFile = identityFor(inv, { identity: o.identity });
+        let session: SshSession;
+        let target: Awaited<ReturnType<SshSession["target"]>>;
+        try {
+          session = await SshSession.open({
+            bastion: { name: "bastion", address: inv.bastion.address, port: inv.bastion.port, user: inv.bastion.user },
+            identityFile,
+            knownHostsFile: inv.knownHostsFile,
+            acceptNewHostKeys: false,
+          });
+          target = await session.target({ name: host.name, address: host.address, port: host.port, user: host.user });
+        } catch (e) {
+          process.stderr.write(`tunnel: ${oneLine(e)}\n`);
+          return EXIT.unreachable;
+        }
         const server = net.createServer((sock) => {
           target
             .forward("127.0.0.1", remote)
@@ -54,9 +70,7 @@ export const registerTunnel: Register = (program, setExit) => {
         await new Promise<void>((resolve) => process.once("SIGINT", resolve).once("SIGTERM", resolve));
         server.close();
         await session.close();
-        setExit(0);
-      } catch (e) {
-        setExit(reportError(e));
-      }
-    });
+        return EXIT.ok;
+      }),
+    );
 };

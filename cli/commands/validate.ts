@@ -1,6 +1,6 @@
 /**
  * `multitier validate [--env E] [--no-terraform]`: check environment files (every problem is
- * one line, exit 2) and the playbooks against each (runner/preflight.ts), then — when `terraform` is installed — synthesize each good AWS
+ * one line, exit 1) and the playbooks against each (runner/preflight.ts), then — when `terraform` is installed — synthesize each good AWS
  * environment and run the real `terraform init -backend=false` + `terraform validate` on it
  * (terraform/validate.ts), so what the AWS provider would refuse is refused here too.
  * It says plainly when the terraform step was skipped and why. Also refuses removing a host
@@ -20,8 +20,7 @@ import { preflight } from "../../runner/preflight";
 import { synthStacks } from "../../terraform/synth";
 import { diagnosticLine, findProviderMirror, providerSetup, terraformVersion, validateStacks } from "../../terraform/validate";
 import { EXIT } from "../exit";
-import { reportError } from "../report-error";
-import type { Register } from "./index";
+import { action, type Register } from "../command";
 
 export const registerValidate: Register = (program, setExit) => {
   program
@@ -30,49 +29,45 @@ export const registerValidate: Register = (program, setExit) => {
     .option("--env <env>", "environment name (hosts/<env>.yaml)")
     .option("--base <ref>", "git ref whose environment files say which hosts exist (default HEAD; CI: the base branch)", "HEAD")
     .option("--no-terraform", "schema and semantic checks only (skip terraform validate)")
-    .action(async (opts: { env?: string; base: string; terraform: boolean }) => {
-      let files: string[];
-      try {
-        files = opts.env ? [environmentFile(opts.env)] : listEnvironmentFiles();
-      } catch (e) {
-        setExit(reportError(e));
-        return;
-      }
-      let bad = 0;
-      if (!opts.env)
-        for (const f of misnamedEnvironmentFiles()) {
-          process.stderr.write(`${f}: expected a file name <env>.yaml with <env> matching ^[a-z][a-z0-9-]*$ (lower-case letters, digits, dashes)\n`);
-          bad++;
-        }
-      const good: Environment[] = [];
-      const books = new Map<string, Playbook>(); // each playbook parsed once for all environments
-      const load = (service: string) => books.get(service) ?? books.set(service, loadPlaybook(service)).get(service)!;
-      for (const file of files) {
-        let errors: InputError[];
-        let env: Environment | undefined;
-        try {
-          const source = YamlSource.read(file);
-          ({ env, errors } = checkEnvironment(source));
-          // hosts that exist (outputs, git HEAD) and would go with their data: refused unless retired
-          if (env) {
-            errors = checkRemovals(source, env, opts.base);
-            if (errors.length) env = undefined;
+    .action(
+      action(setExit, async (opts: { env?: string; base: string; terraform: boolean }) => {
+        const files = opts.env ? [environmentFile(opts.env)] : listEnvironmentFiles();
+        let bad = 0;
+        if (!opts.env)
+          for (const f of misnamedEnvironmentFiles()) {
+            process.stderr.write(`${f}: expected a file name <env>.yaml with <env> matching ^[a-z][a-z0-9-]*$ (lower-case letters, digits, dashes)\n`);
+            bad++;
           }
-        } catch (e) {
-          errors = [e as InputError];
+        const good: Environment[] = [];
+        const books = new Map<string, Playbook>(); // each playbook parsed once for all environments
+        const load = (service: string) => books.get(service) ?? books.set(service, loadPlaybook(service)).get(service)!;
+        for (const file of files) {
+          let errors: InputError[];
+          let env: Environment | undefined;
+          try {
+            const source = YamlSource.read(file);
+            ({ env, errors } = checkEnvironment(source));
+            // hosts that exist (outputs, git HEAD) and would go with their data: refused unless retired
+            if (env) {
+              errors = checkRemovals(source, env, opts.base);
+              if (errors.length) env = undefined;
+            }
+          } catch (e) {
+            errors = [e as InputError];
+          }
+          // the playbooks against this environment: plays that match nothing, templates and their variables
+          if (env) errors = preflight(env, listServices(), false, load);
+          for (const e of errors) process.stderr.write(`${e.message}\n`);
+          if (errors.length) bad++;
+          else {
+            process.stdout.write(`${file}: ok (${environmentNameFromFile(file)})\n`);
+            if (env) good.push(env);
+          }
         }
-        // the playbooks against this environment: plays that match nothing, templates and their variables
-        if (env) errors = preflight(env, listServices(), false, load);
-        for (const e of errors) process.stderr.write(`${e.message}\n`);
-        if (errors.length) bad++;
-        else {
-          process.stdout.write(`${file}: ok (${environmentNameFromFile(file)})\n`);
-          if (env) good.push(env);
-        }
-      }
-      if (opts.terraform) bad += await terraformStep(good.filter((e) => e.platform === "aws"));
-      setExit(bad ? EXIT.invalidEnvironment : EXIT.ok);
-    });
+        if (opts.terraform) bad += await terraformStep(good.filter((e) => e.platform === "aws"));
+        return bad ? EXIT.badInput : EXIT.ok;
+      })
+    );
 };
 
 /** Run terraform validate on the stacks of `envs`; returns how many stacks it refused. */

@@ -12,23 +12,13 @@ import { loadEnvironment } from "../../config/load";
 import { InputError } from "../../config/errors";
 import { decryptVault, parseSecrets, vaultFile, vaultPassword, writeVault } from "../../runner/secrets/vault";
 import { newSecrets, secretsYaml } from "../../runner/secrets/template";
-import { reportError } from "../report-error";
-import type { Register } from "./index";
+import { action as wrap, type Register } from "../command";
+import { envFlag } from "../runner-flags";
 
 export const registerVault: Register = (program, setExit) => {
   const vault = program.command("vault").description("create, edit or view hosts/<env>.vault.yml (Ansible Vault format)");
   const action = (name: "create" | "edit" | "view", fn: (env: string) => void) =>
-    vault
-      .command(name)
-      .requiredOption("--env <env>", "environment", process.env.ENV ?? "production")
-      .action((o: { env: string }) => {
-        try {
-          fn(o.env);
-          setExit(0);
-        } catch (e) {
-          setExit(reportError(e));
-        }
-      });
+    envFlag(vault.command(name)).action(wrap(setExit, (o: { env: string }) => fn(o.env)));
 
   action("create", (envName) => {
     const env = loadEnvironment(envName);

@@ -2,11 +2,14 @@
  * Runner side of the agent protocol: starts the agent over any byte channel (an SSH exec
  * channel in real runs, a local child process in unit tests), sends batches of ops and
  * resolves them in order. Each `call` is one round trip; `roundTrips` counts them.
+ * Every op of every call passes the secret guard (./guard.ts) first: a batch with a vault
+ * value on a command line, in a path or in an environment is refused whole, nothing sent.
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import type { Readable, Writable } from "stream";
+import { secretOnCommandLine, SecretRefusedError, type SecretTest } from "./guard";
 import type { Facts, Op, OpResult, Response } from "./protocol";
 
 const AGENT_SOURCE = fs.readFileSync(path.join(__dirname, "agent.py"), "utf8");
@@ -32,6 +35,9 @@ export interface AgentChannel {
   close(): void;
 }
 
+/** For runs and commands that hold no vault (ping, facts, tests): nothing is secret. */
+export const NO_SECRETS: SecretTest & { mask(text: string): string } = { mask: (t) => t, isSecret: () => false };
+
 export class AgentLostError extends Error {
   constructor(readonly host: string, reason: string) {
     super(`${host}: connection to the agent lost (${reason})`);
@@ -48,7 +54,11 @@ export class AgentClient {
   roundTrips = 0;
   facts!: Facts;
 
-  private constructor(readonly host: string, private readonly channel: AgentChannel) {
+  private constructor(
+    readonly host: string,
+    private readonly channel: AgentChannel,
+    private readonly secrets: SecretTest,
+  ) {
     channel.stdout.setEncoding("utf8");
     channel.stdout.on("data", (chunk: string) => this.onData(chunk));
     channel.stderr.setEncoding("utf8");
@@ -56,9 +66,12 @@ export class AgentClient {
     channel.onClose((reason) => this.onClose(reason));
   }
 
-  /** Start the agent on `channel` and gather facts in the same round trip. */
-  static async start(host: string, channel: AgentChannel): Promise<AgentClient> {
-    const client = new AgentClient(host, channel);
+  /**
+   * Start the agent on `channel` and gather facts in the same round trip. `secrets` says what
+   * must never leave in a visible field (NO_SECRETS where a command has no vault).
+   */
+  static async start(host: string, channel: AgentChannel, secrets: SecretTest): Promise<AgentClient> {
+    const client = new AgentClient(host, channel, secrets);
     channel.stdin.write(`${Buffer.byteLength(AGENT_SOURCE)}\n${AGENT_SOURCE}`);
     const [facts] = await client.call([{ op: "facts" }]);
     if (!facts.ok) throw new Error(`${host}: agent could not gather facts: ${facts.error}`);
@@ -66,8 +79,10 @@ export class AgentClient {
     return client;
   }
 
-  /** Send one batch; resolves with one result per op. */
+  /** Send one batch; resolves with one result per op. Rejects (SecretRefusedError) before sending a secret. */
   call(ops: Op[]): Promise<OpResult[]> {
+    const refused = secretOnCommandLine(ops, this.secrets);
+    if (refused) return Promise.reject(new SecretRefusedError(this.host, refused));
     if (this.closedReason) return Promise.reject(new AgentLostError(this.host, this.closedReason));
     const id = this.nextId++;
     this.roundTrips++;

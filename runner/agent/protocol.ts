@@ -21,8 +21,8 @@ export interface StatOp {
 }
 
 /**
- * Run a shell script with /bin/sh. The script MUST NOT contain secrets (the executor refuses
- * scripts that contain a registered secret); pass them on `stdin` instead.
+ * Run a shell script with /bin/sh. The script MUST NOT contain secrets (the agent client's
+ * guard, ./guard.ts, refuses any op showing a registered secret); pass them on `stdin` instead.
  */
 export interface ShOp {
   op: "sh";

@@ -27,7 +27,8 @@
  */
 import { z } from "zod";
 import type { Op, OpResult } from "../agent/protocol";
-import { absPath, asSh, asStat, masked, noSecretIn, userName } from "./results";
+import { facts } from "../facts";
+import { absPath, masked, noSecretIn, userName } from "./results";
 import { b64, shq, type Module, type Plan, type TaskContext } from "./types";
 
 const base = {
@@ -61,20 +62,21 @@ function guards(a: Args, ctx: TaskContext): Op[] {
   noSecretIn(ctx, "cmd", a.cmd);
   noSecretIn(ctx, "unless", a.unless);
   noSecretIn(ctx, "a path (chdir, creates, removes)", a.chdir, a.creates, a.removes);
-  if (a.stdinTemplate) ctx.render({ file: a.stdinTemplate }); // a bad template fails before anything is sent
   const ops: Op[] = [];
-  if (a.creates) ops.push({ op: "stat", path: a.creates });
-  if (a.removes) ops.push({ op: "stat", path: a.removes });
-  if (a.unless) ops.push({ op: "sh", script: a.unless, cwd: a.chdir, user: a.user });
+  if (a.creates) ops.push(facts.file.op({ path: a.creates }));
+  if (a.removes) ops.push(facts.file.op({ path: a.removes }));
+  if (a.unless) ops.push(facts.output.op({ script: a.unless, cwd: a.chdir, user: a.user }));
   return ops;
 }
 
-function planRun(a: Args, results: OpResult[], script: string, ctx: TaskContext): Plan {
+/** stdin, rendered once in `prepare` (a bad stdinTemplate fails before anything is sent) */
+const stdinOf = (a: Args, ctx: TaskContext): string | undefined => (a.stdinTemplate ? ctx.render({ file: a.stdinTemplate }) : a.stdin);
+
+function planRun(a: Args, results: OpResult[], script: string, ctx: TaskContext, stdin: string | undefined): Plan {
   let k = 0;
-  if (a.creates && asStat(results[k++], `stat ${a.creates}`).exists) return { status: "ok", msg: `nothing to do (${a.creates} exists)` };
-  if (a.removes && !asStat(results[k++], `stat ${a.removes}`).exists) return { status: "ok", msg: `nothing to do (${a.removes} does not exist)` };
-  if (a.unless && asSh(results[k++], "unless").rc === 0) return { status: "ok", msg: `nothing to do (unless: ${a.unless.split("\n")[0]} succeeded)` };
-  const stdin = a.stdinTemplate ? ctx.render({ file: a.stdinTemplate }) : a.stdin;
+  if (a.creates && facts.file.read(results[k++], `stat ${a.creates}`).exists) return { status: "ok", msg: `nothing to do (${a.creates} exists)` };
+  if (a.removes && !facts.file.read(results[k++], `stat ${a.removes}`).exists) return { status: "ok", msg: `nothing to do (${a.removes} does not exist)` };
+  if (a.unless && facts.output.read(results[k++], "unless").rc === 0) return { status: "ok", msg: `nothing to do (unless: ${a.unless.split("\n")[0]} succeeded)` };
   const first = a.cmd.trim().split("\n")[0];
   return {
     status: "changed",
@@ -83,12 +85,13 @@ function planRun(a: Args, results: OpResult[], script: string, ctx: TaskContext)
   };
 }
 
-export const command: Module<Args> = {
+export const command: Module<Args, string | undefined> = {
   name: "command",
   doc: "run one program (no shell), guarded by creates/removes/unless; stdin for secrets",
   args: commandArgs,
+  prepare: stdinOf,
   probe: guards,
-  plan: (a, r, ctx) =>
+  plan: (a, r, ctx, stdin) =>
     masked(
       planRun(
         a,
@@ -99,15 +102,17 @@ export const command: Module<Args> = {
           .map(shq)
           .join(" "),
         ctx,
+        stdin,
       ),
       ctx,
     ),
 };
 
-export const shell: Module<Args> = {
+export const shell: Module<Args, string | undefined> = {
   name: "shell",
   doc: "run a /bin/sh script, guarded by creates/removes/unless; stdin for secrets",
   args: shellArgs,
+  prepare: stdinOf,
   probe: guards,
-  plan: (a, r, ctx) => masked(planRun(a, r, a.cmd, ctx), ctx),
+  plan: (a, r, ctx, stdin) => masked(planRun(a, r, a.cmd, ctx, stdin), ctx),
 };

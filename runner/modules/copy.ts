@@ -20,7 +20,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
-import { absPath, asStat } from "./results";
+import { facts } from "../facts";
+import { absPath } from "./results";
 import { fileArgs, planFileContent, statContent } from "./files";
 import type { Module } from "./types";
 
@@ -40,13 +41,11 @@ const args = z
   .refine((a) => (a.content === undefined) !== (a.src === undefined), { message: "expected exactly one of content or src", path: ["content"] });
 type Args = z.output<typeof args>;
 
-export const copy: Module<Args> = {
+export const copy: Module<Args, string> = {
   name: "copy",
   doc: "write inline content (or a project file) to dest (owner, group, mode, validate, backup)",
   args,
-  probe(a) {
-    if (a.src !== undefined) readLocal(a.src); // a missing file fails before anything is sent
-    return [statContent(a.dest)];
-  },
-  plan: (a, [st], ctx) => planFileContent(a.dest, a.content ?? readLocal(a.src!), a, asStat(st, `stat ${a.dest}`), ctx),
+  prepare: (a) => a.content ?? readLocal(a.src!), // a missing file fails before anything is sent
+  probe: (a) => [statContent(a.dest)],
+  plan: (a, [st], ctx, content) => planFileContent(a.dest, content, a, facts.file.read(st, `stat ${a.dest}`), ctx),
 };

@@ -26,7 +26,8 @@
 import { CronExpressionParser } from "cron-parser";
 import { createTwoFilesPatch } from "diff";
 import { z } from "zod";
-import { asCrontab, masked, userName } from "./results";
+import { facts } from "../facts";
+import { masked, userName } from "./results";
 import { b64, shq, type Module, type Plan, type TaskContext } from "./types";
 
 const NICKNAMES = ["@reboot", "@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
@@ -91,7 +92,7 @@ export function withBlock(current: string, a: Pick<Args, "name" | "jobs" | "stat
 }
 
 function planCron(a: Args, r: Parameters<Module["plan"]>[1][number], ctx: TaskContext): Plan {
-  const current = asCrontab(r, `crontab of ${a.user}`).content;
+  const current = facts.crontab.read(r, `crontab of ${a.user}`).content;
   const next = withBlock(current, a);
   if (next === current) return { status: "ok", msg: "nothing to do" };
   const what = a.state === "present" ? `${a.jobs.length} job(s) in block ${a.name}` : `remove block ${a.name}`;
@@ -107,6 +108,6 @@ export const cron: Module<Args> = {
   name: "cron",
   doc: "a named block of jobs in a user's crontab (schedules validated), via crontab -u <user> -",
   args,
-  probe: (a) => [{ op: "crontab", user: a.user }],
+  probe: (a) => [facts.crontab.op({ user: a.user })],
   plan: (a, [r], ctx) => masked(planCron(a, r, ctx), ctx),
 };

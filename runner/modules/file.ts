@@ -28,7 +28,8 @@
 import { z } from "zod";
 import type { PathOp, StatResult } from "../agent/protocol";
 import { modeArg } from "./files";
-import { absPath, asSh, asStat, masked, normMode, sameMode } from "./results";
+import { facts } from "../facts";
+import { absPath, masked, normMode, sameMode } from "./results";
 import { shq, type Module, type Plan } from "./types";
 
 const args = z
@@ -71,8 +72,8 @@ function attrChanges(a: Args, st: StatResult | undefined, below: string[]): { ne
 }
 
 function planFile(a: Args, results: Parameters<Module["plan"]>[1]): Plan {
-  const st = asStat(results[0], `stat ${a.path}`);
-  const below = a.recurse ? asSh(results[1], `find ${a.path}`).stdout.split("\n").filter(Boolean) : [];
+  const st = facts.file.read(results[0], `stat ${a.path}`);
+  const below = a.recurse ? facts.output.read(results[1], `find ${a.path}`).stdout.split("\n").filter(Boolean) : [];
   const findError = below.find((l) => l.startsWith("find:"));
   if (findError) return { status: "failed", msg: findError };
   const attrs = { owner: a.owner, group: a.group, mode: normMode(a.mode) };
@@ -93,7 +94,7 @@ function planFile(a: Args, results: Parameters<Module["plan"]>[1]): Plan {
     case "touch":
     case "file": {
       if (st.exists && st.type !== "file") return { status: "failed", msg: `${a.path} exists and is a ${st.type}, not a file` };
-      if (!st.exists && a.state === "file") return { status: "failed", msg: `${a.path} does not exist (use state: touch to create it)` };
+      if (!st.exists && a.state === "file") return { status: "failed", msg: `${a.path} does not exist (use state: touch to create it)`, pending: `set ${a.path}'s attributes after it is created` };
       const d = attrChanges(a, st.exists ? st : undefined, []);
       if (st.exists && !d.needed) return { status: "ok", msg: "nothing to do" };
       return change(st.exists ? `${a.path}: ${d.changes.join(", ")}` : `create ${a.path}`, { op: "path", path: a.path, state: st.exists ? "attrs" : "touch", ...attrs });
@@ -105,6 +106,6 @@ export const file: Module<Args> = {
   name: "file",
   doc: "a path's state (file, directory, absent, link, touch), owner/group/mode, recurse",
   args,
-  probe: (a) => [{ op: "stat", path: a.path }, ...(a.recurse ? [{ op: "sh" as const, script: recurseProbe(a) }] : [])],
+  probe: (a) => [facts.file.op({ path: a.path }), ...(a.recurse ? [facts.output.op({ script: recurseProbe(a) })] : [])],
   plan: (a, results, ctx) => masked(planFile(a, results), ctx),
 };

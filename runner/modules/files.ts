@@ -9,6 +9,7 @@ import { z } from "zod";
 import type { Op, StatResult } from "../agent/protocol";
 import { b64, type Plan, type TaskContext } from "./types";
 import { masked, normMode, sameMode } from "./results";
+import { facts } from "../facts";
 
 /** a YAML 0644 is the number 644 (YAML 1.2): ask for a string, so nobody gets mode 01204 */
 export const modeArg = z
@@ -36,8 +37,9 @@ export interface FileAttrs {
   parents?: boolean;
 }
 
+/** The probe of a file whose content a module compares (the `file` reader, with content). */
 export function statContent(path: string): Op {
-  return { op: "stat", path, content: true, maxBytes: 1 << 20 };
+  return facts.file.op({ path, content: true });
 }
 
 export function oldText(st: StatResult): string {

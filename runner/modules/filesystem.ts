@@ -19,10 +19,11 @@
  */
 import { z } from "zod";
 import { shq, type Module } from "./types";
-import { byHand, contentsScript, guardScript, notEmpty, parseContents } from "../storage/contents";
-import { firstFailure, stdoutOf } from "../storage/outcome";
-import { checkResolution, resolveOne, resolveOp } from "../storage/resolve";
-import { isEncrypted, mapperName, mapperPath, volumeOf, type VolumeVars } from "../storage/volumes";
+import { facts } from "../facts";
+import { byHand, guardScript, notEmpty } from "../storage/contents";
+import { firstFailure } from "../storage/outcome";
+import { resolveOne } from "../storage/resolve";
+import { disksProbe, isEncrypted, mapperName, mapperPath, openVolume, volumeOf, type VolumeVars } from "../storage/volumes";
 
 const FSTYPES = ["xfs", "ext4"] as const;
 
@@ -45,23 +46,23 @@ export const filesystem: Module<Args> = {
   doc: "mkfs.xfs/mkfs.ext4 on a declared volume, only when it holds nothing (never -f)",
   args,
   probe(a, ctx) {
-    const v = volumeOf(ctx.host, a.volume);
-    return [resolveOp(ctx.host.volumes), { op: "sh", script: `${filesystemDevice(v, a.volume)}\n${contentsScript()}\ntrue`, timeout: 60 }];
+    return [disksProbe(ctx), facts.blockDevice.op({ locate: filesystemDevice(volumeOf(ctx.host, a.volume), a.volume) })];
   },
-  plan(a, [all, mine], ctx) {
-    const v = volumeOf(ctx.host, a.volume);
-    const r = checkResolution(all, ctx.host.volumes);
-    if (!r.ok) return { status: "failed", msg: r.problem };
+  plan(a, [disks, mine], ctx) {
+    const o = openVolume(ctx, a.volume, disks);
+    if ("failed" in o) return o.failed;
+    const { v, devices } = o;
     const encrypted = isEncrypted(v);
     const fstype = a.fstype ?? v.filesystem;
     if (!(FSTYPES as readonly string[]).includes(fstype)) return { status: "failed", msg: `volume ${a.volume} declares filesystem "${fstype}"; expected one of ${FSTYPES.join(", ")}` };
-    const c = parseContents(stdoutOf(mine, "probe the device"));
+    const c = facts.blockDevice.read(mine, "probe the device");
     if (!c.device)
       return {
         status: "failed",
         msg: encrypted ? `${mapperPath(a.volume)} is not open (volume ${a.volume} is encrypted: the luks task opens it; after a reboot, multitier unlock)` : `no device for volume ${a.volume}`,
+        ...(encrypted ? { pending: `make ${fstype} inside ${mapperPath(a.volume)} after the luks task has encrypted and opened volume ${a.volume}` } : {}),
       };
-    if (!encrypted && c.device !== r.devices[a.volume]) return { status: "failed", msg: `volume ${a.volume} resolved to ${r.devices[a.volume]} and then to ${c.device}: disks are changing, nothing was changed` };
+    if (!encrypted && c.device !== devices[a.volume]) return { status: "failed", msg: `volume ${a.volume} resolved to ${devices[a.volume]} and then to ${c.device}: disks are changing, nothing was changed` };
     const dev = c.device;
     if (c.blkidRc === 0 && c.type === fstype) return { status: "ok", msg: `nothing to do (${fstype} on ${dev})` };
     const found = notEmpty(c, !encrypted);

@@ -19,7 +19,9 @@
  * task fails and says so). git never prompts (GIT_TERMINAL_PROMPT=0, ssh BatchMode).
  */
 import { z } from "zod";
-import { absPath, asSh, keyValues, masked, noSecretIn, userName } from "./results";
+import { facts } from "../facts";
+import { resolveRef, type Checkout } from "../facts/git";
+import { absPath, masked, noSecretIn, userName } from "./results";
 import { shq, type Module, type Plan, type TaskContext } from "./types";
 
 const args = z
@@ -41,16 +43,10 @@ type Args = z.output<typeof args>;
 /** git must fail, not wait for a password nobody will type */
 const NO_PROMPT = { GIT_TERMINAL_PROMPT: "0", GIT_SSH_COMMAND: "ssh -o BatchMode=yes" };
 
-/** the ref's commit in the clone (origin/<ref> first: a branch means the remote's) */
-function resolve(d: string, version: string): string {
-  return `git -C ${d} rev-parse -q --verify ${shq(`origin/${version}^{commit}`)} 2>/dev/null || git -C ${d} rev-parse -q --verify ${shq(`${version}^{commit}`)} 2>/dev/null`;
-}
-
-function planGit(a: Args, stdout: string, ctx: TaskContext): Plan {
-  const out = keyValues(stdout);
+function planGit(a: Args, out: Checkout, ctx: TaskContext): Plan {
   const d = shq(a.dest);
   const would = (verb: string) => (ctx.check ? `would ${verb}` : verb);
-  const checkout = `want=$(${resolve(d, a.version)}) || { echo "${a.version.replace(/"/g, "")}: no such tag, branch or commit in ${a.repo}" >&2; exit 1; }; git -C ${d} checkout -q --detach "$want"`;
+  const checkout = `want=$(${resolveRef(d, a.version)}) || { echo "${a.version.replace(/"/g, "")}: no such tag, branch or commit in ${a.repo}" >&2; exit 1; }; git -C ${d} checkout -q --detach "$want"`;
   if (out.absent)
     return {
       status: "changed",
@@ -73,19 +69,7 @@ export const git: Module<Args> = {
   args,
   probe(a, ctx) {
     noSecretIn(ctx, "repo", a.repo); // a token in a URL would be on git's command line: use a deploy key
-    const d = shq(a.dest);
-    return [
-      {
-        op: "sh",
-        user: a.user,
-        script: `if [ -e ${d}/.git ]; then
-  echo "head=$(git -C ${d} rev-parse -q --verify HEAD 2>/dev/null)"
-  echo "url=$(git -C ${d} config --get remote.origin.url)"
-  echo "want=$(${resolve(d, a.version)})"
-  echo "err=$(git -C ${d} rev-parse HEAD 2>&1 >/dev/null | head -n 1)"
-else echo "absent=1"; fi`,
-      },
-    ];
+    return [facts.checkout.op({ dest: a.dest, version: a.version, user: a.user })];
   },
-  plan: (a, [r], ctx) => masked(planGit(a, asSh(r, "git status").stdout, ctx), ctx),
+  plan: (a, [r], ctx) => masked(planGit(a, facts.checkout.read(r, "git status"), ctx), ctx),
 };

@@ -23,7 +23,8 @@
  */
 import { z } from "zod";
 import { fileArgs, oldText, planFileContent, statContent } from "./files";
-import { absPath, asStat, masked } from "./results";
+import { facts } from "../facts";
+import { absPath, masked } from "./results";
 import type { Module } from "./types";
 
 function validRegex(r: string): boolean {
@@ -109,9 +110,9 @@ export const lineinfile: Module<Args> = {
   args,
   probe: (a) => [statContent(a.path)],
   plan(a, [r], ctx) {
-    const st = asStat(r, `stat ${a.path}`);
+    const st = facts.file.read(r, `stat ${a.path}`);
     if (!st.exists && a.state === "absent") return { status: "ok", msg: "nothing to do (no file)" };
-    if (!st.exists && !a.create) return masked({ status: "failed", msg: `${a.path} does not exist (set create: true to make it)` }, ctx);
+    if (!st.exists && !a.create) return masked({ status: "failed", msg: `${a.path} does not exist (set create: true to make it)`, pending: `edit ${a.path} after it is created` }, ctx);
     if (st.exists && st.type !== "file") return { status: "failed", msg: `${a.path} exists and is a ${st.type}, not a file` };
     if (st.content === undefined && st.exists) return { status: "failed", msg: `${a.path} is larger than 1 MiB; lineinfile edits small files only` };
     const next = editLines(oldText(st), a);

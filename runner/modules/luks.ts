@@ -31,14 +31,15 @@
 import * as crypto from "crypto";
 import { z } from "zod";
 import type { Op, OpResult } from "../agent/protocol";
-import { asStat } from "./results";
+import { facts } from "../facts";
 import { oldText } from "./files";
 import { b64, shq, type Module, type Plan, type TaskContext } from "./types";
-import { byHand, contentsScript, guardScript, notEmpty, parseContents } from "../storage/contents";
+import type { BlockDevice } from "../facts/block-device";
+import { byHand, guardScript, notEmpty } from "../storage/contents";
 import { crypttabLine, placeCrypttab } from "../storage/crypttab";
-import { fileDiff, firstFailure, keyValues, stdoutOf, tail } from "../storage/outcome";
-import { checkResolution, resolveOne, resolveOp } from "../storage/resolve";
-import { mapperName, mapperPath, volumeOf } from "../storage/volumes";
+import { fileDiff, firstFailure, tail } from "../storage/outcome";
+import { resolveOne } from "../storage/resolve";
+import { disksProbe, mapperName, mapperPath, openVolume, volumeOf } from "../storage/volumes";
 
 const args = z
   .object({
@@ -57,18 +58,6 @@ const args = z
   })
   .strict();
 type Args = z.output<typeof args>;
-
-/**
- * Why device-mapper is unusable, from the probe's dm_* lines (undefined when it is usable).
- * /proc/misc decides: a failed `cryptsetup open` on a kernel without device-mapper leaves a
- * /dev/mapper/control node behind (libdevmapper creates it), so the node alone proves nothing.
- */
-function noDeviceMapper(kv: Record<string, string>): string | undefined {
-  // the same words whether or not a stale /dev/mapper/control node happens to exist
-  if (kv.dm_misc !== "yes") return "this kernel has no device-mapper (not in /proc/misc)";
-  if (kv.dm_control !== "yes") return "device-mapper is in the kernel but /dev/mapper/control is missing (dmsetup mknodes creates it)";
-  return undefined;
-}
 
 function formatCommand(a: Args, dev: string, uuid: string): string {
   const opt = (flag: string, v: string | number | undefined) => (v === undefined ? [] : [flag, String(v)]);
@@ -90,37 +79,23 @@ export const luks: Module<Args> = {
   args,
   probe(a, ctx) {
     const v = volumeOf(ctx.host, a.volume);
-    const name = mapperName(a.volume);
     return [
-      resolveOp(ctx.host.volumes),
-      {
-        op: "sh",
-        script: [
-          resolveOne(v),
-          contentsScript(),
-          `[ -b ${mapperPath(a.volume)} ] && echo mapper=yes && echo "mapper_of=$(cryptsetup status ${shq(name)} 2>/dev/null | sed -n 's/^ *device: *//p')"`,
-          `[ -e /dev/mapper/control ] && echo dm_control=yes`,
-          `grep -qw device-mapper /proc/misc 2>/dev/null && echo dm_misc=yes`,
-          "true",
-        ].join("\n"),
-        timeout: 60,
-      },
+      disksProbe(ctx),
+      facts.blockDevice.op({ locate: resolveOne(v), mapper: mapperName(a.volume) }),
       // does the passphrase open the header? 0 yes, 2 no, 3 not LUKS. The key is stdin only.
       { op: "sh", script: `${resolveOne(v)}\n[ -n "$d" ] && cryptsetup isLuks "$d" 2>/dev/null || exit 3\ncryptsetup open --test-passphrase --key-file - "$d"`, stdin: b64(a.passphrase), timeout: 120 },
-      { op: "stat", path: a.crypttab, content: true },
+      facts.file.op({ path: a.crypttab, content: true }),
     ];
   },
-  plan(a, [all, mine, keyTest, tab], ctx): Plan {
-    const r = checkResolution(all, ctx.host.volumes);
-    if (!r.ok) return { status: "failed", msg: r.problem };
-    const dev = r.devices[a.volume];
-    const out = stdoutOf(mine, "probe the disk");
-    const c = parseContents(out);
-    const kv = keyValues(out);
+  plan(a, [disks, mine, keyTest, tab], ctx): Plan {
+    const o = openVolume(ctx, a.volume, disks);
+    if ("failed" in o) return o.failed;
+    const dev = o.devices[a.volume];
+    const c = facts.blockDevice.read(mine, "probe the disk");
     if (c.device !== dev) return { status: "failed", msg: `volume ${a.volume} resolved to ${dev} and then to ${c.device || "nothing"}: disks are changing, nothing was changed` };
     const name = mapperName(a.volume);
-    const tabBefore = oldText(asStat(tab, `read ${a.crypttab}`));
-    const dm = noDeviceMapper(kv);
+    const tabBefore = oldText(facts.file.read(tab, `read ${a.crypttab}`));
+    const dm = c.noDeviceMapper;
     const cannotOpen = dm && `cannot open ${dev} (volume ${a.volume}): ${dm}`;
 
     if (!c.luks) return fresh(a, ctx, dev, c, tabBefore, cannotOpen);
@@ -135,11 +110,11 @@ export const luks: Module<Args> = {
       return { status: "failed", msg: `could not test the passphrase on ${dev} (volume ${a.volume}): ${tail(test)}; nothing was changed` };
     }
     if (!c.uuid) return { status: "failed", msg: `${dev} (volume ${a.volume}) is LUKS but blkid shows no UUID (${c.blkid}); nothing was changed` };
-    if (kv.mapper === "yes" && kv.mapper_of && kv.mapper_of !== dev)
-      return { status: "failed", msg: `${mapperPath(a.volume)} is already open on ${kv.mapper_of}, not on ${dev} (volume ${a.volume}); close it by hand (cryptsetup close ${name}) — nothing was changed` };
+    if (c.mapperOpen && c.mapperOf && c.mapperOf !== dev)
+      return { status: "failed", msg: `${mapperPath(a.volume)} is already open on ${c.mapperOf}, not on ${dev} (volume ${a.volume}); close it by hand (cryptsetup close ${name}) — nothing was changed` };
 
     const tabAfter = placeCrypttab(tabBefore, name, crypttabLine(name, c.uuid));
-    const wantOpen = a.open && kv.mapper !== "yes";
+    const wantOpen = a.open && !c.mapperOpen;
     const apply: Op[] = [];
     const labels: string[] = [];
     const why: string[] = [];
@@ -147,7 +122,7 @@ export const luks: Module<Args> = {
     if (wantOpen && !cannotOpen) apply.push(openOp(dev, name, a.passphrase)), labels.push(`cryptsetup open ${name}`), why.push(`open as ${mapperPath(a.volume)}`);
     const diff = tabAfter.changed ? fileDiff(a.crypttab, tabBefore, tabAfter.text) : undefined;
     if (wantOpen && cannotOpen && !apply.length) return { status: "failed", msg: cannotOpen };
-    if (!apply.length) return { status: "ok", msg: `nothing to do (${dev} is LUKS, the passphrase opens it${kv.mapper === "yes" ? `, open as ${mapperPath(a.volume)}` : ""})` };
+    if (!apply.length) return { status: "ok", msg: `nothing to do (${dev} is LUKS, the passphrase opens it${c.mapperOpen ? `, open as ${mapperPath(a.volume)}` : ""})` };
     return {
       status: "changed",
       msg: why.join(", "),
@@ -163,7 +138,7 @@ function openOp(dev: string, name: string, passphrase: string): Op {
 }
 
 /** A disk without a LUKS header: format it only when it holds nothing at all. */
-function fresh(a: Args, ctx: TaskContext, dev: string, c: ReturnType<typeof parseContents>, tabBefore: string, cannotOpen: string | false | undefined): Plan {
+function fresh(a: Args, ctx: TaskContext, dev: string, c: BlockDevice, tabBefore: string, cannotOpen: string | false | undefined): Plan {
   const found = notEmpty(c, true);
   if (!a.format) return { status: "failed", msg: `${dev} (volume ${a.volume}) has no LUKS header${found ? ` (${found})` : ""}; unlock never formats a disk — deploy the service first. Nothing was changed` };
   if (found) return { status: "failed", msg: `refusing to encrypt ${dev} (volume ${a.volume}): it is not empty — ${found}. Nothing was changed. ${byHand(dev, true)}` };

@@ -21,34 +21,17 @@
  */
 import { z } from "zod";
 import type { Op } from "../agent/protocol";
-import { asStat, normMode, sameMode } from "./results";
+import { facts } from "../facts";
+import { normMode, sameMode } from "./results";
 import { oldText } from "./files";
 import { b64, shq, type Module, type Plan } from "./types";
 import { filesystemDevice } from "./filesystem";
-import { contentsScript, parseContents } from "../storage/contents";
 import { fstabLine, flagDrift, mountOptions, optionsOf, placeLine, remountExtra } from "../storage/fstab";
-import { fileDiff, firstFailure, keyValues, stdoutOf } from "../storage/outcome";
-import { checkResolution, resolveOp } from "../storage/resolve";
-import { isEncrypted, mapperPath, volumeOf } from "../storage/volumes";
+import { fileDiff, firstFailure } from "../storage/outcome";
+import { disksProbe, isEncrypted, mapperPath, openVolume, volumeOf } from "../storage/volumes";
 
 const args = z.object({ volume: z.string().min(1), fstab: z.string().startsWith("/").default("/etc/fstab") }).strict();
 type Args = z.output<typeof args>;
-
-interface LiveMount {
-  target: string;
-  source: string;
-  fstype: string;
-  "vfs-options": string;
-  "fs-options": string;
-  "maj:min": string;
-}
-
-/** The top-most mount at the mount point, from `findmnt -J` (undefined when nothing is mounted). */
-function liveMount(json: string): LiveMount | undefined {
-  if (!json.trim()) return undefined;
-  const fss = (JSON.parse(json) as { filesystems?: LiveMount[] }).filesystems ?? [];
-  return fss[fss.length - 1];
-}
 
 export const mount: Module<Args> = {
   name: "mount",
@@ -56,47 +39,51 @@ export const mount: Module<Args> = {
   args,
   probe(a, ctx) {
     const v = volumeOf(ctx.host, a.volume);
-    const mp = shq(v.mountPoint);
     return [
-      resolveOp(ctx.host.volumes),
-      { op: "sh", script: `${filesystemDevice(v, a.volume)}\n${contentsScript()}\n[ -n "$d" ] && echo "devnum=$(stat -L -c '%t:%T' "$d")"\ntrue`, timeout: 60 },
-      { op: "sh", script: `findmnt -J -o TARGET,SOURCE,FSTYPE,VFS-OPTIONS,FS-OPTIONS,MAJ:MIN --mountpoint ${mp}\ntrue` },
-      { op: "stat", path: a.fstab, content: true },
-      { op: "stat", path: v.mountPoint },
-      { op: "sh", script: `[ -d ${mp} ] && ls -A ${mp} | head -n 4; true` },
+      disksProbe(ctx),
+      facts.blockDevice.op({ locate: filesystemDevice(v, a.volume) }),
+      facts.mountPoint.op({ path: v.mountPoint }),
+      facts.file.op({ path: a.fstab, content: true }),
+      facts.file.op({ path: v.mountPoint }),
+      facts.dirEntries.op({ path: v.mountPoint }),
     ];
   },
-  plan(a, [all, mine, live, tab, mpStat, entries], ctx): Plan {
-    const v = volumeOf(ctx.host, a.volume);
-    const r = checkResolution(all, ctx.host.volumes);
-    if (!r.ok) return { status: "failed", msg: r.problem };
-    const out = stdoutOf(mine, "probe the device");
-    const c = parseContents(out);
+  plan(a, [disks, mine, live, tab, mpStat, entries], ctx): Plan {
+    const o = openVolume(ctx, a.volume, disks);
+    if ("failed" in o) return o.failed;
+    const { v } = o;
+    const c = facts.blockDevice.read(mine, "probe the device");
     if (!c.device)
       return {
         status: "failed",
         msg: isEncrypted(v) ? `${mapperPath(a.volume)} is not open: volume ${a.volume} is encrypted and closed (after a reboot: multitier unlock <service> --env <env>)` : `no device for volume ${a.volume}`,
+        ...(isEncrypted(v) ? { pending: `mount ${v.mountPoint} after its LUKS volume is opened and its filesystem made` } : {}),
       };
     const dev = c.device;
-    if (c.blkidRc !== 0 || !c.uuid) return { status: "failed", msg: `${dev} (volume ${a.volume}) has no filesystem to mount (blkid -p exit ${c.blkidRc}${c.blkid ? `: ${c.blkid}` : ""}); the filesystem task makes it` };
+    if (c.blkidRc !== 0 || !c.uuid)
+      return {
+        status: "failed",
+        msg: `${dev} (volume ${a.volume}) has no filesystem to mount (blkid -p exit ${c.blkidRc}${c.blkid ? `: ${c.blkid}` : ""}); the filesystem task makes it`,
+        // blank (blkid exit 2): the filesystem task before this one makes it
+        ...(c.blkidRc === 2 ? { pending: `mount ${v.mountPoint} after its filesystem is made (${v.filesystem} on ${dev})` } : {}),
+      };
     if (c.type !== v.filesystem) return { status: "failed", msg: `${dev} (volume ${a.volume}) holds ${c.type}, but ${v.filesystem} is declared: not mounting it (nothing was changed)` };
 
     const options = mountOptions(v);
     const line = fstabLine({ uuid: c.uuid, mountPoint: v.mountPoint, fstype: v.filesystem, options, volume: a.volume });
-    const fstabBefore = oldText(asStat(tab, `read ${a.fstab}`));
+    const fstabBefore = oldText(facts.file.read(tab, `read ${a.fstab}`));
     const placed = placeLine(fstabBefore, a.volume, v.mountPoint, line);
     if (placed.foreign) return { status: "failed", msg: `${a.fstab} already mounts something else at ${v.mountPoint} ("${placed.foreign.trim()}"); remove or change that line by hand — nothing was changed` };
 
-    const m = liveMount(stdoutOf(live, "findmnt"));
+    const m = facts.mountPoint.read(live, "findmnt");
     if (m) {
-      const [maj, min] = (keyValues(out).devnum ?? "").split(":").map((h) => parseInt(h, 16));
-      if (m["maj:min"] !== `${maj}:${min}`) return { status: "failed", msg: `${v.mountPoint} is already a mount of ${m.source}, not of volume ${a.volume} (${dev}); unmount it by hand — nothing was changed` };
+      if (m["maj:min"] !== c.devnum) return { status: "failed", msg: `${v.mountPoint} is already a mount of ${m.source}, not of volume ${a.volume} (${dev}); unmount it by hand — nothing was changed` };
     }
     const drift = m ? flagDrift(options, m["vfs-options"]) : [];
     const optionsChanged = Boolean(m && placed.previous && optionsOf(placed.previous) !== options.join(","));
     const remount = Boolean(m) && (drift.length > 0 || optionsChanged);
 
-    const st = asStat(mpStat, `stat ${v.mountPoint}`);
+    const st = facts.file.read(mpStat, `stat ${v.mountPoint}`);
     const owner = v.owner as string | undefined;
     const group = v.group as string | undefined;
     const mode = v.mode as string | undefined;
@@ -109,7 +96,7 @@ export const mount: Module<Args> = {
     const tabq = shq(a.fstab);
     let mountCmd = "true";
     if (!m) {
-      const hidden = stdoutOf(entries, `list ${v.mountPoint}`).split("\n").filter(Boolean);
+      const hidden = facts.dirEntries.read(entries, `list ${v.mountPoint}`);
       why.push(`mount ${v.mountPoint}${hidden.length ? ` (over ${hidden.length > 3 ? "4+" : hidden.length} entries already in it on the root filesystem — hidden, not deleted: ${hidden.slice(0, 3).join(", ")})` : ""}`);
       mountCmd = `mount --fstab ${tabq} ${mp}`;
     } else if (remount) {

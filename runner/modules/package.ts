@@ -20,7 +20,9 @@
  * (remembered in ctx.runState), and only when something is installed.
  */
 import { z } from "zod";
-import { asSh, masked } from "./results";
+import { facts } from "../facts";
+import { baseName } from "../facts/packages";
+import { masked } from "./results";
 import { shq, type Module, type TaskContext } from "./types";
 
 const pkgName = z.string().regex(/^[a-z0-9][a-z0-9+._:=~-]*$/i, "expected a package name");
@@ -35,35 +37,6 @@ type Args = z.output<typeof args>;
 export const APT_UPDATED = "package:apt-updated";
 const APT = "apt-get -q -y -o DPkg::Lock::Timeout=300"; // a fresh instance may still be running cloud-init's apt
 
-/** the name dpkg/rpm know a package by: no version pin, no architecture */
-const baseName = (n: string) => n.split("=")[0].split(":")[0];
-
-/** `apt-cache policy` output → names whose candidate differs from the installed version. */
-export function aptUpgradable(policy: string): Set<string> {
-  const out = new Set<string>();
-  let name = "";
-  let installed = "";
-  for (const line of policy.split("\n")) {
-    const head = /^(\S+):$/.exec(line);
-    if (head) [name, installed] = [baseName(head[1]), ""];
-    const inst = /^\s+Installed: (.+)$/.exec(line);
-    if (inst) installed = inst[1].trim();
-    const cand = /^\s+Candidate: (.+)$/.exec(line);
-    if (cand && name && installed && installed !== "(none)" && cand[1].trim() !== "(none)" && cand[1].trim() !== installed) out.add(name);
-  }
-  return out;
-}
-
-function probeScript(a: Args, pm: string): string {
-  const names = [...new Set(a.name.map(baseName))].map(shq).join(" ");
-  if (pm === "apt") {
-    const policy = a.state === "latest" ? `; echo '--policy'; apt-cache policy ${names} 2>/dev/null` : "";
-    return `dpkg-query -W -f='\${db:Status-Status}:\${Package}\\n' ${names} 2>/dev/null${policy}; true`;
-  }
-  const upgrades = a.state === "latest" ? `; ${pm} -q list ${pm === "yum" ? "updates" : "--upgrades"} ${names} 2>/dev/null | awk 'NF==3 { sub(/\\.[^.]*$/, "", $1); print "upgradable:" $1 }'` : "";
-  return `rpm -q --qf 'installed:%{NAME}\\n' ${names} 2>/dev/null${upgrades}; true`;
-}
-
 function applyScript(a: Args, pm: string, todo: string[], ctx: TaskContext): string {
   const list = todo.map(shq).join(" ");
   if (pm !== "apt") return `${pm} ${a.state === "absent" ? "remove" : "install"} -y -q ${list}`;
@@ -77,14 +50,11 @@ export const packageModule: Module<Args> = {
   name: "package",
   doc: "install, upgrade or remove packages (apt, dnf or yum, from facts)",
   args,
-  probe: (a, ctx) => [{ op: "sh", script: probeScript(a, ctx.facts.pkgManager) }],
+  probe: (a, ctx) => [facts.packages.op({ names: a.name, pm: ctx.facts.pkgManager, latest: a.state === "latest" })],
   plan(a, [r], ctx) {
     const pm = ctx.facts.pkgManager;
     if (pm !== "apt" && pm !== "dnf" && pm !== "yum") return { status: "failed", msg: `no supported package manager on this host (found ${pm})` };
-    const [status, policy = ""] = asSh(r, "package query").stdout.split("--policy\n");
-    const installed = new Set(status.split("\n").flatMap((l) => (l.startsWith("installed:") ? [l.slice("installed:".length)] : [])));
-    const upgradable =
-      pm === "apt" ? aptUpgradable(policy) : new Set(status.split("\n").flatMap((l) => (l.startsWith("upgradable:") ? [l.slice("upgradable:".length)] : [])));
+    const { installed, upgradable } = facts.packages.read(r, "package query");
     const todo = a.name.filter((n) => {
       const b = baseName(n);
       if (a.state === "absent") return installed.has(b);

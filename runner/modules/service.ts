@@ -25,7 +25,9 @@
  * supervisorctl's words are checked after a change too: it may exit 0 on a spawn error.
  */
 import { z } from "zod";
-import { absPath, asSh, keyValues, masked } from "./results";
+import { facts } from "../facts";
+import { supervisorctl, type ServiceState } from "../facts/service";
+import { absPath, masked } from "./results";
 import { shq, type Module, type Plan, type TaskContext } from "./types";
 
 const args = z
@@ -45,38 +47,21 @@ const args = z
   .refine((a) => !(a.backend === "systemd" && a.config !== undefined), { message: "config is supervisord's config file: not with backend: systemd", path: ["config"] });
 type Args = z.output<typeof args>;
 
-/** what supervisorctl prints for a program it manages */
-const SUPERVISOR_STATES = /^\S+\s+(RUNNING|STARTING|STOPPED|STOPPING|BACKOFF|EXITED|FATAL|UNKNOWN)\b/;
-
-function supervisorctl(a: Args): string {
-  return a.config ? `supervisorctl -c ${shq(a.config)}` : "supervisorctl";
-}
-
-function probeScript(a: Args, ctx: TaskContext): string {
-  const n = shq(a.name);
-  const lines: string[] = [];
-  if (a.backend !== "systemd") lines.push(`s=$(${supervisorctl(a)} status ${n} 2>&1); echo "sv_rc=$?"; printf 'sv=%s\\n' "$(printf '%s' "$s" | head -n 1)"`);
-  if (a.backend !== "supervisord" && ctx.facts.init === "systemd")
-    // sd_booted(): PID 1 is systemd (facts) AND this root has /run/systemd/system (a container
-    // or lab root sharing the machine's PID 1 does not)
-    lines.push(`if [ -d /run/systemd/system ]; then echo sd=yes; echo "sd_active=$(systemctl is-active ${n} 2>/dev/null)"; echo "sd_enabled=$(systemctl is-enabled ${n} 2>/dev/null)"; fi`);
-  return lines.join("\n") || "true";
-}
-
-function planService(a: Args, stdout: string, ctx: TaskContext): Plan {
-  const out = keyValues(stdout);
-  const svKnows = SUPERVISOR_STATES.test(out.sv ?? "");
-  const systemd = ctx.facts.init === "systemd" && out.sd === "yes";
+function planService(a: Args, out: ServiceState, ctx: TaskContext): Plan {
+  const svKnows = out.supervisorState !== undefined;
+  const systemd = ctx.facts.init === "systemd" && out.systemd;
   const backend = a.backend === "auto" ? (svKnows ? "supervisord" : systemd ? "systemd" : "none") : a.backend;
+  const verb = { started: "start", stopped: "stop", restarted: "restart", reloaded: "reload" }[a.state ?? "started"];
+  const once = `${verb} ${a.name} once supervisord knows it`;
   if (backend === "none")
-    return { status: "failed", msg: `no supervisord program "${a.name}" (${(out.sv ?? "").trim() || "no answer"}) and no systemd on this host` };
+    return { status: "failed", msg: `no supervisord program "${a.name}" (${out.supervisorLine || "no answer"}) and no systemd on this host`, pending: once };
   if (backend === "systemd" && !systemd) return { status: "failed", msg: "systemd is not running on this host (PID 1 is not systemd, or no /run/systemd/system)" };
   if (backend === "supervisord" && !svKnows)
-    return { status: "failed", msg: `supervisord does not manage a program "${a.name}" (${(out.sv ?? "").trim() || "supervisorctl gave no answer"})` };
+    return { status: "failed", msg: `supervisord does not manage a program "${a.name}" (${out.supervisorLine || "supervisorctl gave no answer"})`, pending: once };
   const n = shq(a.name);
-  const svState = SUPERVISOR_STATES.exec(out.sv ?? "")?.[1];
-  const running = backend === "supervisord" ? svState === "RUNNING" || svState === "STARTING" : out.sd_active === "active";
-  const ctl = (verb: string) => (backend === "supervisord" ? `${supervisorctl(a)} ${verb} ${n}` : `systemctl ${verb} ${n}`);
+  const svState = out.supervisorState;
+  const running = backend === "supervisord" ? svState === "RUNNING" || svState === "STARTING" : out.active === "active";
+  const ctl = (verb: string) => (backend === "supervisord" ? `${supervisorctl(a.config)} ${verb} ${n}` : `systemctl ${verb} ${n}`);
   const cmds: string[] = [];
   const what: string[] = [];
   const act = (word: string, cmd: string) => (cmds.push(cmd), what.push(word));
@@ -86,10 +71,10 @@ function planService(a: Args, stdout: string, ctx: TaskContext): Plan {
   // and exits non-zero even when the start works: a stopped program is simply started
   if (a.state === "restarted") act("restart", backend === "supervisord" && !running ? ctl("start") : ctl("restart"));
   if (a.state === "reloaded") act("reload", backend === "supervisord" ? ctl("signal HUP") : ctl("reload"));
-  if (a.enabled !== undefined && backend === "systemd" && a.enabled !== (out.sd_enabled === "enabled"))
+  if (a.enabled !== undefined && backend === "systemd" && a.enabled !== (out.enabled === "enabled"))
     act(a.enabled ? "enable" : "disable", ctl(a.enabled ? "enable" : "disable"));
-  const now = backend === "supervisord" ? svState : out.sd_active || "unknown";
-  if (cmds.length === 0) return { status: "ok", msg: `nothing to do (${backend}: ${now}${backend === "systemd" && out.sd_enabled ? `, ${out.sd_enabled}` : ""})` };
+  const now = backend === "supervisord" ? svState : out.active || "unknown";
+  if (cmds.length === 0) return { status: "ok", msg: `nothing to do (${backend}: ${now}${backend === "systemd" && out.enabled ? `, ${out.enabled}` : ""})` };
   const words = what.join(" + ");
   return {
     status: "changed",
@@ -111,6 +96,6 @@ export const service: Module<Args> = {
   name: "service",
   doc: "start/stop/restart/reload a systemd or supervisord service; enable at boot",
   args,
-  probe: (a, ctx) => [{ op: "sh", script: probeScript(a, ctx) }],
-  plan: (a, [r], ctx) => masked(planService(a, asSh(r, "service status").stdout, ctx), ctx),
+  probe: (a, ctx) => [facts.service.op({ name: a.name, config: a.config, supervisord: a.backend !== "systemd", systemd: a.backend !== "supervisord" && ctx.facts.init === "systemd" })],
+  plan: (a, [r], ctx) => masked(planService(a, facts.service.read(r, "service status"), ctx), ctx),
 };

@@ -8,7 +8,7 @@
  *     show: { cmd: "crontab -l -u emission" }
  */
 import { z } from "zod";
-import { asSh } from "./results";
+import { facts } from "../facts";
 import type { Module } from "./types";
 
 const args = z.object({ cmd: z.string().min(1), user: z.string().min(1).optional() }).strict();
@@ -18,9 +18,9 @@ export const show: Module<Args> = {
   name: "show",
   doc: "run a read-only command and print its output (never a change)",
   args,
-  probe: (a) => [{ op: "sh", script: a.cmd, user: a.user }],
+  probe: (a) => [facts.output.op({ script: a.cmd, user: a.user })],
   plan(a, [r]) {
-    const out = asSh(r, a.cmd);
+    const out = facts.output.read(r, a.cmd);
     const text = (out.stdout + out.stderr).trimEnd();
     return { status: out.rc === 0 ? "ok" : "failed", msg: text ? `\n${text}` : "(no output)" };
   },

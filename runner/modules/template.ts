@@ -22,7 +22,8 @@
  * and variable).
  */
 import { z } from "zod";
-import { absPath, asStat } from "./results";
+import { facts } from "../facts";
+import { absPath } from "./results";
 import { fileArgs, planFileContent, statContent } from "./files";
 import type { Module } from "./types";
 
@@ -38,19 +39,12 @@ const args = z
   .strict();
 type Args = z.output<typeof args>;
 
-/** rendered once per host and task (probe renders first, so a bad template fails before the batch) */
-const rendered = new WeakMap<object, string>();
-
-export const template: Module<Args> = {
+/** rendered once per host and task in `prepare`: a bad template fails before the batch */
+export const template: Module<Args, string> = {
   name: "template",
   doc: "render templates/<src> to dest (owner, group, mode, validate, backup, parents)",
   args,
-  probe(a, ctx) {
-    rendered.set(a, ctx.render({ file: a.src }));
-    return [statContent(a.dest)];
-  },
-  plan(a, [st], ctx) {
-    const content = rendered.get(a) ?? ctx.render({ file: a.src });
-    return planFileContent(a.dest, content, a, asStat(st, `stat ${a.dest}`), ctx);
-  },
+  prepare: (a, ctx) => ctx.render({ file: a.src }),
+  probe: (a) => [statContent(a.dest)],
+  plan: (a, [st], ctx, content) => planFileContent(a.dest, content, a, facts.file.read(st, `stat ${a.dest}`), ctx),
 };

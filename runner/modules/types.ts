@@ -1,8 +1,13 @@
 /**
  * What a module is. Modules are pure planners: they never talk to a host themselves.
  *
- *   probe(args, ctx)            -> Op[]      state reads, batched with every other task's probes
- *   plan(args, results, ctx)    -> Plan      compare desired state with what the probes saw
+ *   prepare?(args, ctx)                   -> P     optional local work done once (a template
+ *                                                  rendered); throws before anything is sent
+ *   probe(args, ctx, prepared)            -> Op[]  state reads, batched with every other task's
+ *   plan(args, results, ctx, prepared)    -> Plan  compare desired state with what probes saw
+ *
+ * runner/task.ts runs one task through these steps; the executor and the test harnesses all
+ * use it.
  *
  * The executor sends all probes of a host in one round trip, calls `plan`, and only when the
  * plan says "changed" (and not --check) sends `plan.apply` (again one round trip, together
@@ -50,6 +55,14 @@ export interface Plan {
   msg: string;
   /** unified diff of files (masked by the executor before printing) */
   diff?: string;
+  /**
+   * On a failed plan only: the failure is the ABSENCE of something an earlier task makes (a
+   * filesystem, an open LUKS mapping, a file, a supervisord program), and this says what the
+   * task would do once it exists ("mount /code after its filesystem is made"). Under --check,
+   * after an earlier task on the host would have changed something, runTask reports it as a
+   * would-be change instead of a failure; in a real run it stays a failure.
+   */
+  pending?: string;
   /** ops that make the change; run only when status is "changed" and not in check mode */
   apply?: Op[];
   /**
@@ -59,13 +72,15 @@ export interface Plan {
   verify?: (results: OpResult[]) => string | undefined;
 }
 
-export interface Module<A = any> {
+export interface Module<A = any, P = any> {
   name: string;
-  /** arguments and an example, shown by `multitier modules` */
+  /** one line: what the module does (`multitier modules` shows it with the arguments from `args`) */
   doc: string;
   args: z.ZodType<A, z.ZodTypeDef, unknown>;
-  probe(args: A, ctx: TaskContext): Op[];
-  plan(args: A, results: OpResult[], ctx: TaskContext): Plan;
+  /** local work done once per task before its probe (a bad template fails here, nothing sent) */
+  prepare?(args: A, ctx: TaskContext): P;
+  probe(args: A, ctx: TaskContext, prepared: P): Op[];
+  plan(args: A, results: OpResult[], ctx: TaskContext, prepared: P): Plan;
   /** handlers and tasks that must always act when asked (e.g. service restarted) may still probe */
 }
 

@@ -23,7 +23,8 @@
  */
 import { z } from "zod";
 import type { AccountResult } from "../agent/protocol";
-import { absPath, asAccount, masked, userName } from "./results";
+import { facts } from "../facts";
+import { absPath, masked, userName } from "./results";
 import { shq, type Module, type Plan, type TaskContext } from "./types";
 
 const args = z
@@ -72,6 +73,6 @@ export const user: Module<Args> = {
   name: "user",
   doc: "a system user (home, shell, supplementary groups) or its absence",
   args,
-  probe: (a) => [{ op: "account", name: a.name }],
-  plan: (a, [r], ctx) => masked(planUser(a, asAccount(r, `user ${a.name}`), ctx), ctx),
+  probe: (a) => [facts.account.op({ name: a.name })],
+  plan: (a, [r], ctx) => masked(planUser(a, facts.account.read(r, `user ${a.name}`), ctx), ctx),
 };

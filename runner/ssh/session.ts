@@ -1,5 +1,5 @@
 /**
- * SSH through the bastion (NOTES §4), on node-ssh / ssh2:
+ * SSH through the bastion, on node-ssh / ssh2:
  *  - ONE TCP connection to the bastion per run; every target is reached through
  *    `bastion.forwardOut(...)`, whose stream becomes the target connection's `sock`;
  *  - host keys verified for the bastion and every target against known_hosts;

@@ -1,6 +1,7 @@
 /**
- * What is on a block device, and the guard that stands in front of every command that
- * formats one (luksFormat, mkfs). "Empty" means ALL of:
+ * Whether a block device is empty (what is on it is read by runner/facts/block-device.ts), and
+ * the guard that stands in front of every command that formats one (luksFormat, mkfs).
+ * "Empty" means ALL of:
  *   - `blkid -p` (low-level probe) exits 2: no signature. Exit 8 is an "ambivalent result"
  *     (two signatures, e.g. xfs and ext4) and prints NOTHING on stdout — it is not empty;
  *   - `wipefs -n` lists no signature (it reports every one, ambivalent or not);
@@ -15,75 +16,10 @@
  * `<guard> && <format>` in ONE shell op: the device is checked again a moment before it is
  * written, whatever the plan saw (exit 65 and a message when it is not empty).
  */
+import type { Contents } from "../facts/block-device";
 import { shq } from "../modules/types";
 
-export interface Contents {
-  /** the device that was probed ("" when there was none) */
-  device: string;
-  blkidRc: number;
-  /** `blkid -p -o export` output on one line, DEVNAME left out: exactly what blkid found */
-  blkid: string;
-  /** TYPE= from blkid (xfs, ext4, crypto_LUKS, …) */
-  type?: string;
-  uuid?: string;
-  /** `wipefs -n` findings: "ext4 at 0x438" */
-  wipefs: string[];
-  wipefsError?: string;
-  luks: boolean;
-  /** the first MiB is all zeros */
-  zeroStart: boolean;
-}
-
 export const GUARD_EXIT = 65;
-
-/** Lines for a probe script in which `$d` holds the device (or is empty). */
-export function contentsScript(): string {
-  return [
-    `if [ -n "$d" ] && [ -b "$d" ]; then`,
-    `  echo "dev=$d"`,
-    `  out=$(blkid -p -o export "$d" 2>&1); echo "blkid_rc=$?"`,
-    `  echo "blkid=$(printf '%s\\n' "$out" | grep -v '^DEVNAME=' | tr '\\n' ' ')"`,
-    `  if w=$(wipefs -n -i -p "$d" 2>&1); then printf '%s\\n' "$w" | sed -n 's/^/wipefs=/p'; else echo "wipefs_error=$(printf '%s' "$w" | tr '\\n' ' ')"; fi`,
-    `  cryptsetup isLuks "$d" 2>/dev/null && echo luks=yes || echo luks=no`,
-    `  cmp -s -n 1048576 "$d" /dev/zero && echo zero_start=yes || echo zero_start=no`,
-    `fi`,
-  ].join("\n");
-}
-
-/** key=value lines (a key may repeat) → map of lists */
-function lines(text: string): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const line of text.split("\n")) {
-    const m = /^([a-z_]+)=(.*)$/.exec(line);
-    if (m) out.set(m[1], [...(out.get(m[1]) ?? []), m[2]]);
-  }
-  return out;
-}
-
-export function parseContents(text: string): Contents {
-  const kv = lines(text);
-  const one = (k: string) => kv.get(k)?.[0];
-  const blkid = (one("blkid") ?? "").trim();
-  const field = (k: string) => new RegExp(`(?:^|\\s)${k}=(\\S+)`).exec(blkid)?.[1];
-  const wipefs = (kv.get("wipefs") ?? [])
-    .filter((l) => l.trim())
-    .map((l) => {
-      // -p: offset,uuid,label,type
-      const [offset, , , type] = l.split(",");
-      return `${type || "unknown"} at ${offset}`;
-    });
-  return {
-    device: one("dev") ?? "",
-    blkidRc: Number(one("blkid_rc") ?? -1),
-    blkid,
-    type: field("TYPE") ?? field("PTTYPE"),
-    uuid: field("UUID"),
-    wipefs,
-    wipefsError: one("wipefs_error"),
-    luks: one("luks") === "yes",
-    zeroStart: one("zero_start") === "yes",
-  };
-}
 
 /** Why the device is not empty, in words; undefined when it is empty. */
 export function notEmpty(c: Contents, requireZeroStart: boolean): string | undefined {

@@ -1,6 +1,6 @@
 /**
  * fstab lines for declared volumes: rendered from templates/fstab.hbs, mounted by UUID
- * (never /dev/nvme1n1: NOTES §1), one line per volume marked `# multitier:<volume>` so a run
+ * (never /dev/nvme1n1: NVMe names follow attach order), one line per volume marked `# multitier:<volume>` so a run
  * finds and replaces its own line and leaves every other line as it is.
  *
  *   UUID=3f0c… /log xfs defaults,noatime,noexec 0 2 # multitier:log

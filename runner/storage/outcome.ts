@@ -1,32 +1,16 @@
 /**
- * Small helpers the storage modules share to read agent results: key=value probe output,
- * and the first failed apply op as one line a person can act on.
+ * Small helpers the storage modules share for what their applies answered: the first failed
+ * apply op as one line a person can act on, and file diffs. (Reading probe answers is
+ * runner/facts/.)
  */
 import { createTwoFilesPatch } from "diff";
 import type { OpResult } from "../agent/protocol";
+import { outputTail } from "../facts/parse";
 import { GUARD_EXIT } from "./contents";
 
-/** key=value lines → first value per key */
-export function keyValues(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split("\n")) {
-    const m = /^([a-z_]+)=(.*)$/.exec(line);
-    if (m && !(m[1] in out)) out[m[1]] = m[2];
-  }
-  return out;
-}
-
-export function stdoutOf(r: OpResult | undefined, what: string): string {
-  if (!r) throw new Error(`no answer from the host for ${what}`);
-  if (!r.ok) throw new Error(`${what}: ${r.error}`);
-  return (r as { stdout?: string }).stdout ?? "";
-}
-
-/** The last lines of a command's stderr (or stdout), on one line. */
+/** The last lines of a command's stderr (or stdout), on one line; a failed op's error. */
 export function tail(r: OpResult, lines = 2): string {
-  if (!r.ok) return r.error;
-  const x = r as { stderr?: string; stdout?: string };
-  return ((x.stderr || x.stdout || "").trim().split("\n").slice(-lines).join(" | ") || "no output").trim();
+  return r.ok ? outputTail(r as { stderr?: string; stdout?: string }, lines) : r.error;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * Finding a declared volume's disk on the host (NOTES §1: names like /dev/nvme1n1 follow
- * attach order and are not stable). For each volume, in order:
+ * Finding a declared volume's disk on the host (names like /dev/nvme1n1 follow attach order
+ * and are not stable: AWS "Amazon EBS and NVMe"). For each volume, in order:
  *   1. /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol<id without the dash> (Nitro; the
  *      lab presents its loop devices there), also with udev's `_1` namespace suffix;
  *   2. the NVMe disk whose controller serial is that id (/sys/block/nvme*\/device/serial),
@@ -16,6 +16,7 @@
  */
 import type { OpResult, ShOp } from "../agent/protocol";
 import { shq } from "../modules/types";
+import { parseDisks } from "../facts/disks";
 import type { VolumeVars } from "./volumes";
 
 /** Where the script looks; tests point these at a simulated sysfs (nothing else does). */
@@ -85,12 +86,7 @@ function where(v: VolumeVars): string {
  */
 export function checkResolution(result: OpResult | undefined, volumes: Record<string, VolumeVars>): Resolution {
   if (!result || !result.ok) return { ok: false, problem: `could not look for the volumes' disks: ${result && !result.ok ? result.error : "no answer"}; nothing was changed` };
-  const out = (result as { stdout?: string }).stdout ?? "";
-  const found = new Map<string, string>();
-  for (const line of out.split("\n")) {
-    const m = /^R (\S+) (\S+)$/.exec(line);
-    if (m) found.set(m[1], m[2]);
-  }
+  const found = parseDisks((result as { stdout?: string }).stdout ?? "");
   const problems: string[] = [];
   const devices: Record<string, string> = {};
   for (const [name, v] of Object.entries(volumes)) {

@@ -70,12 +70,12 @@ describe("multitier validate (real CLI)", () => {
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  test("a bad file: one line on stderr, exit 2, no stack trace", () => {
+  test("a bad file: one line on stderr, exit 1 (bad input), no stack trace", () => {
     const hosts = path.join(dir, "hosts");
     fs.mkdirSync(hosts, { recursive: true });
     fs.writeFileSync(path.join(hosts, "production.yaml"), edited(badCases[0].edits));
     const r = spawnSync(path.join(ROOT, "bin", "multitier.js"), ["validate", "--no-terraform"], { cwd: dir, encoding: "utf8", env: { ...process.env, MULTITIER_HOSTS_DIR: "hosts" } });
-    expect(r.status).toBe(2);
+    expect(r.status).toBe(1);
     expect(r.stderr.trim().split("\n")).toEqual([badCases[0].error]);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });

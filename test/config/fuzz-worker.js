@@ -13,7 +13,7 @@ const { parsePlaybook } = require("../../runner/playbook.ts");
 
 let synthModules;
 function synth(env) {
-  synthModules ??= { cdktf: require("cdktf"), stack: require("../../stacks/environment-stack.ts") };
+  synthModules ??= { cdktf: require("../../stacks/cdk.ts"), stack: require("../../stacks/environment-stack.ts") };
   const app = synthModules.cdktf.Testing.app();
   const stack = new synthModules.stack.EnvironmentStack(app, env.name, { env });
   return JSON.parse(synthModules.cdktf.Testing.synth(stack));

@@ -3,10 +3,11 @@
  * environment file (a copy of hosts/lab.yaml), the outputs, known_hosts; the lab's key goes
  * to MULTITIER_IDENTITY. `down()` removes everything (call it in afterAll).
  */
-import { execFileSync, spawn } from "child_process";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { startChild } from "../../lab/child";
 import { labDown, labUp, type LabHost, type LabState } from "../../lab/lab";
 
 export const ROOT = path.join(__dirname, "..", "..");
@@ -71,16 +72,10 @@ export async function startLab(id: string, opts: LabOpts = {}): Promise<Lab> {
     host,
     sh,
     checksums: (name, d) => sh(name, `find ${d} -type f -exec sha256sum {} + 2>/dev/null | sort -k2`),
-    cli: (args, extraEnv = {}, stdin) =>
-      new Promise((resolve) => {
-        const child = spawn(path.join(ROOT, "bin", "multitier.js"), args, { cwd: ROOT, env: { ...env, ...extraEnv } });
-        child.stdin.end(stdin ?? "");
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-      }),
+    cli: async (args, extraEnv = {}, stdin) => {
+      const { code, stdout, stderr } = await startChild(path.join(ROOT, "bin", "multitier.js"), args, { cwd: ROOT, env: { ...env, ...extraEnv }, input: stdin ?? "" }).done;
+      return { code, stdout, stderr };
+    },
     down: async () => {
       await labDown({ id, labDir: path.join(dir, "lab") });
       fs.rmSync(dir, { recursive: true, force: true });

@@ -96,9 +96,12 @@ describe("shell", () => {
   test("a secret in cmd or unless fails before anything is sent", () => {
     const secret = "another-secret-value";
     host.secrets.add(secret);
-    const ctx = host.ctx();
-    expect(() => shell.probe(host.parse(shell, { cmd: `echo ${secret} | chpasswd` }), ctx)).toThrow(/^cmd contains a secret value; secrets go on stdin/);
-    expect(() => shell.probe(host.parse(shell, { cmd: "true", unless: `test x = ${secret}` }), ctx)).toThrow(/^unless contains a secret value/);
+    const probe = (raw: unknown) => {
+      const t = host.prepare(shell, raw);
+      return () => shell.probe(t.args, t.ctx, t.prepared);
+    };
+    expect(probe({ cmd: `echo ${secret} | chpasswd` })).toThrow(/^cmd contains a secret value; secrets go on stdin/);
+    expect(probe({ cmd: "true", unless: `test x = ${secret}` })).toThrow(/^unless contains a secret value/);
   });
 
   // switching user needs root: as another user this case cannot run here

@@ -106,9 +106,10 @@ describe("template", () => {
     fs.rmSync(backup);
   });
 
-  test("an unknown variable fails in probe, before anything is sent, naming template and variable", async () => {
-    const a = host.parse(template, { src: "app.conf.hbs", dest: dest() });
-    expect(() => template.probe(a, host.ctx({ vars: { name: "x" } }))).toThrow(/templates\/app\.conf\.hbs:2:\d+ port/);
+  test("an unknown variable fails in prepare, before anything is sent, naming template and variable", async () => {
+    const sent = host.sent.length;
+    expect(() => host.prepare(template, { src: "app.conf.hbs", dest: dest() }, { vars: { name: "x" } })).toThrow(/templates\/app\.conf\.hbs:2:\d+ port/);
+    expect(host.sent.length).toBe(sent);
   });
 
   test("secrets travel in the write op only and are masked in message and diff", async () => {
@@ -179,7 +180,7 @@ describe("copy", () => {
     expect(r.problem).toBeUndefined();
     expect(sha256(target)).toBe(sha256(path.join(__dirname, "..", "..", "playbooks", "README.md")));
     expect(r.second?.status).toBe("ok");
-    expect(() => copy.probe(host.parse(copy, { src: "no/such/file", dest: target }), host.ctx())).toThrow(/copy: local file no\/such\/file not found/);
+    expect(() => host.prepare(copy, { src: "no/such/file", dest: target })).toThrow(/copy: local file no\/such\/file not found/);
   });
 
   test("argument errors", () => {

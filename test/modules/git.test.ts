@@ -116,7 +116,7 @@ describe("git", () => {
 
   test("a secret in the URL is refused before anything is sent", () => {
     host.secrets.add("ghp_tokentokentoken");
-    const a = host.parse(git, { repo: "https://x:ghp_tokentokentoken@git.example.invalid/r.git", dest: "/x", version: "v1" });
-    expect(() => git.probe(a, host.ctx())).toThrow(/^repo contains a secret value/);
+    const t = host.prepare(git, { repo: "https://x:ghp_tokentokentoken@git.example.invalid/r.git", dest: "/x", version: "v1" });
+    expect(() => git.probe(t.args, t.ctx, t.prepared)).toThrow(/^repo contains a secret value/);
   });
 });

@@ -2,10 +2,11 @@
  * Module tests against a real host: this machine, through the REAL agent (runner/agent/agent.py
  * started as a local child process, same protocol as over SSH) working in a temp directory.
  *
- * `host.run(module, args)` does what the executor does for one task — arguments rendered
- * (`{{ }}`, strict) and parsed by the module's schema, probe, plan, apply (unless --check),
- * verify — and then probes and plans AGAIN, so every test also sees whether the module is
- * idempotent (`second.status` must be "ok" after a change).
+ * `host.run(module, args)` runs one task the way the executor does — through the same
+ * runner/task.ts (arguments rendered and parsed, prepare, probe, plan, apply unless --check,
+ * verify; the agent client's secret guard on every call) — and then probes and plans AGAIN,
+ * so every test also sees whether the module is idempotent (`second.status` must be "ok"
+ * after a change). `sent` holds every request line written to the agent.
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -13,13 +14,15 @@ import * as os from "os";
 import * as path from "path";
 import { AgentClient, agentCommand, localChannel } from "../../runner/agent/client";
 import type { Op, OpResult } from "../../runner/agent/protocol";
-import { secretOnCommandLine } from "../../runner/executor";
+import { ArgsError, callUnlessEmpty, parseArgs, planTask, prepareTask, probeOps, runTask, type PreparedTask } from "../../runner/task";
 import { Masker } from "../../runner/secrets/mask";
 import { render } from "../../runner/template";
 import type { Module, Plan, TaskContext } from "../../runner/modules/types";
 
 export interface RunOptions {
   check?: boolean;
+  /** the host's declared volumes (storage modules) */
+  volumes?: TaskContext["host"]["volumes"];
   diff?: boolean;
   vars?: Record<string, unknown>;
   /** one run's memo (package: apt cache refreshed); default: a fresh one per run */
@@ -47,12 +50,16 @@ export interface TestHost {
   ctx(opts?: RunOptions): TaskContext;
   /** parse raw playbook arguments like the executor does; throws "field: message" */
   parse<A>(mod: Module<A>, raw: unknown, opts?: RunOptions): A;
+  /** parse and prepare (a bad template or missing file throws here, before anything is sent) */
+  prepare<A, P>(mod: Module<A, P>, raw: unknown, opts?: RunOptions): PreparedTask<A, P>;
+  /** every request line written to the agent's stdin (after its start) */
+  sent: string[];
   run<A>(mod: Module<A>, raw: unknown, opts?: RunOptions): Promise<RunResult>;
   close(): Promise<void>;
 }
 
 /** Argument errors the way the executor reports them: `<module>.<path>: <message>`. */
-export class ArgError extends Error {}
+export const ArgError = ArgsError;
 
 /**
  * Start the agent. `wrap` may turn the agent's command into another one that execs it (a
@@ -65,13 +72,19 @@ export async function startHost(opts: { wrap?: (command: string) => string; pref
   const savedTemplates = process.env.MULTITIER_TEMPLATES_DIR;
   process.env.MULTITIER_TEMPLATES_DIR = templates;
   const channel = opts.wrap ? localChannel(false, opts.wrap(agentCommand(false))) : localChannel();
-  const agent = await AgentClient.start("local", channel);
   const secrets = new Masker();
+  const agent = await AgentClient.start("local", channel, secrets);
+  const sent: string[] = [];
+  const write = channel.stdin.write.bind(channel.stdin) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  channel.stdin.write = ((chunk: unknown, ...rest: unknown[]) => {
+    sent.push(String(chunk));
+    return write(chunk, ...rest);
+  }) as typeof channel.stdin.write;
 
   const ctx = (o: RunOptions = {}): TaskContext => {
     const vars = { host: { name: "local", tier: "test" }, facts: agent.facts, ...(o.vars ?? {}) };
     return {
-      host: { name: "local", tier: "test", privateIp: "127.0.0.1", user: os.userInfo().username, volumes: {} },
+      host: { name: "local", tier: "test", privateIp: "127.0.0.1", user: os.userInfo().username, volumes: o.volumes ?? {} },
       facts: agent.facts,
       vars,
       check: o.check ?? false,
@@ -84,42 +97,20 @@ export async function startHost(opts: { wrap?: (command: string) => string; pref
     };
   };
 
-  const parse = <A>(mod: Module<A>, raw: unknown, o: RunOptions = {}): A => {
+  const parse = <A>(mod: Module<A>, raw: unknown, o: RunOptions = {}): A => parseArgs(mod, raw, ctx(o).vars);
+  const prepare = <A, P>(mod: Module<A, P>, raw: unknown, o: RunOptions = {}): PreparedTask<A, P> => {
     const c = ctx(o);
-    // the executor renders every string argument that contains {{ }} before the schema sees it
-    const walk = (v: unknown): unknown =>
-      typeof v === "string" && v.includes("{{")
-        ? render({ inline: v }, c.vars)
-        : Array.isArray(v)
-          ? v.map(walk)
-          : v && typeof v === "object"
-            ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]))
-            : v;
-    const parsed = mod.args.safeParse(walk(raw));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new ArgError(`${mod.name}.${issue.path.join(".")}: ${issue.message}`);
-    }
-    return parsed.data;
-  };
-
-  const planOnce = async <A>(mod: Module<A>, a: A, c: TaskContext): Promise<{ plan: Plan; probe: Op[] }> => {
-    const probe = mod.probe(a, c);
-    const results = probe.length ? await agent.call(probe) : [];
-    return { plan: mod.plan(a, results, c), probe };
+    return prepareTask(mod, parseArgs(mod, raw, c.vars), c);
   };
 
   const run = async <A>(mod: Module<A>, raw: unknown, o: RunOptions = {}): Promise<RunResult> => {
-    const c = ctx(o);
-    const a = parse(mod, raw, o);
-    const { plan, probe } = await planOnce(mod, a, c);
-    if (plan.status !== "changed" || c.check) return { plan, probe };
-    const guard = secretOnCommandLine(plan.apply ?? [], secrets);
-    if (guard) return { plan, probe, problem: guard };
-    const applied = await agent.call(plan.apply ?? []);
-    const problem = plan.verify ? plan.verify(applied) : defaultVerify(plan.apply ?? [], applied);
-    const second = problem ? undefined : (await planOnce(mod, parse(mod, raw, o), ctx({ ...o, runState: c.runState }))).plan;
-    return { plan, probe, applied, problem, second };
+    const t = prepare(mod, raw, o);
+    const probe = probeOps(t as PreparedTask);
+    const out = await runTask(agent, t as PreparedTask);
+    if (out.applied === undefined || out.problem) return { plan: out.plan, probe, applied: out.applied, problem: out.problem };
+    // the same task planned again, nothing applied: "ok" when the module is idempotent
+    const again = prepare(mod, raw, { ...o, runState: t.ctx.runState }) as PreparedTask;
+    return { plan: out.plan, probe, applied: out.applied, second: planTask(again, await callUnlessEmpty(agent, probeOps(again))) };
   };
 
   return {
@@ -129,6 +120,8 @@ export async function startHost(opts: { wrap?: (command: string) => string; pref
     secrets,
     ctx,
     parse,
+    prepare,
+    sent,
     run,
     async close() {
       agent.close();
@@ -137,17 +130,6 @@ export async function startHost(opts: { wrap?: (command: string) => string; pref
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** Same rule as the executor's: every op ok, every sh op exit 0. */
-function defaultVerify(ops: Op[], results: OpResult[]): string | undefined {
-  for (let i = 0; i < ops.length; i++) {
-    const r = results[i];
-    if (!r) return "no result from the host";
-    if (!r.ok) return r.error;
-    if (ops[i].op === "sh" && "rc" in r && r.rc !== 0) return `command failed (rc ${r.rc}): ${(r.stderr || r.stdout).trim()}`;
-  }
-  return undefined;
 }
 
 /**

@@ -5,10 +5,11 @@
  * checksum, never a third one), no temp file left, the data on every volume intact, and that
  * the next run converges with no manual step (exit 0, then a run with nothing to change).
  */
-import { execFileSync, spawn } from "child_process";
+import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { startChild } from "../../lab/child";
 import { isRoot, recapOf, ROOT, startLab, type Lab } from "../lab/harness";
 
 const maybe = isRoot ? describe : describe.skip;
@@ -56,21 +57,7 @@ function agentsLeft(lab: Lab): string[] {
 
 /** start the CLI; `done` resolves when it exits; `waitFor` resolves when stdout matches */
 function run(lab: Lab, args: string[]) {
-  const child = spawn(path.join(ROOT, "bin", "multitier.js"), args, { cwd: ROOT, env: lab.env });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
-  const t0 = Date.now();
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string; seconds: number }>((resolve) => {
-    child.on("close", (code) => resolve({ code, stdout, stderr, seconds: (Date.now() - t0) / 1000 }));
-  });
-  const waitFor = async (re: RegExp, ms = 30_000) => {
-    const end = Date.now() + ms;
-    while (!re.test(stdout) && Date.now() < end) await new Promise((r) => setTimeout(r, 25));
-    if (!re.test(stdout)) throw new Error(`never saw ${re} in:\n${stdout}`);
-  };
-  return { child, done, waitFor };
+  return startChild(path.join(ROOT, "bin", "multitier.js"), args, { cwd: ROOT, env: lab.env });
 }
 
 /** host → "path sha" map of the managed files, and of the data on its volumes */

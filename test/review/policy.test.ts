@@ -3,6 +3,9 @@
  * same stack with one thing broken), plus waivers and the CLI.
  */
 import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { checkPolicy, RULES } from "../../review/policy";
 import { productionStack, ROOT } from "./plans";
 
@@ -88,3 +91,21 @@ describe("snapshots-consistent", () => {
     expect(checkPolicy(bad).map((x) => [x.rule, x.detail])).toEqual([["snapshots-consistent", "parameters.exclude_boot_volume is not true (the root disk would join every snapshot set)"]]);
   });
 });
+
+test("multitier policy: a finding no waiver covers is exit 5 (its own code: 2 is a failed task, 1 bad input)", () => {
+  const t = fs.mkdtempSync(path.join(os.tmpdir(), "mt-policy-"));
+  try {
+    for (const f of ["main.ts", "cdktf.json", "stacks", "config", "review"]) fs.cpSync(path.join(ROOT, f), path.join(t, f), { recursive: true });
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(t, "node_modules"));
+    fs.mkdirSync(path.join(t, "hosts"));
+    const staging = fs.readFileSync(path.join(ROOT, "hosts", "staging.yaml"), "utf8");
+    const open = staging.replace("  notebook:\n    subnet: public\n    instanceType: t3.medium\n", "  notebook:\n    subnet: public\n    instanceType: t3.medium\n    serves:\n      - { port: 8888, from: [0.0.0.0/0] }\n");
+    expect(open).not.toBe(staging);
+    fs.writeFileSync(path.join(t, "hosts", "staging.yaml"), open);
+    const r = spawnSync(`${ROOT}/bin/multitier.js`, ["policy"], { cwd: t, encoding: "utf8" });
+    expect(r.stdout).toMatch(/^  FAIL    no-public-jupyter  .*8888-8888 open to the world/m);
+    expect(r.status).toBe(5);
+  } finally {
+    fs.rmSync(t, { recursive: true, force: true });
+  }
+}, 60_000);

@@ -10,7 +10,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AgentClient, localChannel } from "../../runner/agent/client";
+import { AgentClient, localChannel, NO_SECRETS } from "../../runner/agent/client";
 import type { AccountResult, CrontabResult, StatResult } from "../../runner/agent/protocol";
 
 const AGENT_PY = path.join(__dirname, "..", "..", "runner", "agent", "agent.py");
@@ -25,7 +25,7 @@ function withAgent(script: string, args: string[] = []): string {
 let agent: AgentClient;
 
 beforeAll(async () => {
-  agent = await AgentClient.start("local", localChannel(false));
+  agent = await AgentClient.start("local", localChannel(false), NO_SECRETS);
 });
 afterAll(() => agent.close());
 

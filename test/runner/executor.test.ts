@@ -167,3 +167,41 @@ test("--limit restricts the hosts; an unknown pattern is one clear line", async 
   expect(Object.keys(recap.hosts)).toEqual(["app-2"]);
   await expect(deploy({ limit: "db*" })).rejects.toThrow('argument --limit: "db*" matches no tier or host');
 });
+
+test("--check on a fresh host: a task whose input an earlier task would make says what it would do; exit 0; a real failure stays one", async () => {
+  env.writePlaybook(
+    "chained",
+    `- name: chained
+  hosts: app
+  become: false
+  tasks:
+    - name: the file
+      copy: { content: "a=1\\n", dest: "${env.work}/{{host.name}}/chained.conf" }
+    - name: a line in it
+      lineinfile: { path: "${env.work}/{{host.name}}/chained.conf", line: "b=2" }
+`,
+  );
+  const before = checksums();
+  const { code, events } = await deploy({ services: ["chained"], check: true, limit: "app-1" });
+  const tasks = events.filter((e): e is Extract<RunEvent, { event: "task" }> => e.event === "task");
+  expect(tasks.map((t) => [t.task, t.status, t.msg])).toEqual([
+    ["the file", "changed", `(check) create ${env.work}/app-1/chained.conf`],
+    ["a line in it", "changed", `would edit ${env.work}/app-1/chained.conf after it is created`],
+  ]);
+  expect(code).toBe(0);
+  expect(checksums()).toEqual(before);
+  // the same missing file with no earlier change: the failure it is
+  env.writePlaybook(
+    "unchained",
+    `- name: unchained
+  hosts: app
+  become: false
+  tasks:
+    - name: a line in a missing file
+      lineinfile: { path: "${env.work}/{{host.name}}/missing.conf", line: "b=2" }
+`,
+  );
+  const lone = await deploy({ services: ["unchained"], check: true, limit: "app-1" });
+  expect(lone.code).toBe(2);
+  expect(lone.events.find((e) => e.event === "task")).toMatchObject({ status: "failed", msg: `${env.work}/app-1/missing.conf does not exist (set create: true to make it)` });
+});

@@ -19,30 +19,31 @@ export interface LocalEnv {
   cleanup(): void;
 }
 
+/** The environment file "local": one public tier `app`; `appLines` go under it (count, vars, volumes …). */
+export function localEnvYaml(appLines: string[] = [], name = "local"): string {
+  return [
+    `name: ${name}`,
+    `prefix: ${name}`,
+    "platform: lab",
+    "region: us-east-1",
+    "availabilityZones: [us-east-1a]",
+    "network: { vpcCidr: 10.213.0.0/16, ipv6: false, publicSubnets: [10.213.0.0/24], privateSubnets: [10.213.1.0/24] }",
+    "operatorCidrs: [10.213.254.0/24]",
+    "keyPair: { name: local }",
+    "tiers:",
+    "  app:",
+    "    subnet: public",
+    "    instanceType: t3.micro",
+    ...appLines,
+    "",
+  ].join("\n");
+}
+
 export function makeLocalEnv(hostCount = 2): LocalEnv {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mt-exec-"));
   const work = path.join(dir, "work");
   for (const d of ["hosts", "playbooks", "templates", "work"]) fs.mkdirSync(path.join(dir, d));
-  fs.writeFileSync(
-    path.join(dir, "hosts", "local.yaml"),
-    [
-      "name: local",
-      "prefix: local",
-      "platform: lab",
-      "region: us-east-1",
-      "availabilityZones: [us-east-1a]",
-      "network: { vpcCidr: 10.213.0.0/16, ipv6: false, publicSubnets: [10.213.0.0/24], privateSubnets: [10.213.1.0/24] }",
-      "operatorCidrs: [10.213.254.0/24]",
-      "keyPair: { name: local }",
-      "tiers:",
-      "  app:",
-      "    subnet: public",
-      "    instanceType: t3.micro",
-      `    count: ${hostCount}`,
-      "    vars: { greeting: hello }",
-      "",
-    ].join("\n"),
-  );
+  fs.writeFileSync(path.join(dir, "hosts", "local.yaml"), localEnvYaml([`    count: ${hostCount}`, "    vars: { greeting: hello }"]));
   const hostNames = Array.from({ length: hostCount }, (_, i) => `app-${i + 1}`);
   const hosts = Object.fromEntries(hostNames.map((n, i) => [n, { tier: "app", privateIp: `10.213.0.${10 + i}`, user: os.userInfo().username, volumes: {} }]));
   fs.writeFileSync(

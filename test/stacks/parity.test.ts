@@ -1,7 +1,8 @@
 /**
  * Parity with the reference CloudFormation template (../shared/reference, not part of the
  * project): every one of its resources is mapped to what we synthesize for production, or to
- * a deliberate, explained omission; and each flaw listed in NOTES §1 is asserted absent.
+ * a deliberate, explained omission; and each flaw of that template (the describe block at
+ * the end lists them) is asserted absent.
  * The template is read from ../shared when present; otherwise the mapping test is skipped
  * (and says so) while the flaw assertions, which need only our stack, still run.
  */
@@ -146,7 +147,7 @@ maybe("parity with the reference template", () => {
   });
 });
 
-describe("the reference template's flaws are absent (NOTES §1)", () => {
+describe("the reference template's flaws are absent", () => {
   test("egress is really limited: no all-protocol rule, no inline rules left to AWS defaults", () => {
     expect(ourRules().filter((r) => / -1 /.test(r))).toEqual([]);
     // (587: alerts by mail from the monitoring tier; 9100: its scrapes of the node exporters)

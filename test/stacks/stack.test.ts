@@ -1,18 +1,5 @@
-import { Testing } from "cdktf";
+import { AwsProvider, DataAwsAmi, DefaultSecurityGroup, DlmLifecyclePolicy, EbsVolume, EgressOnlyInternetGateway, Eip, Instance, KeyPair, NatGateway, Subnet, Testing, VolumeAttachment, Vpc } from "../../stacks/cdk";
 import "cdktf/lib/testing/adapters/jest"; // the matchers' type declarations
-import { Vpc } from "@cdktf/provider-aws/lib/vpc";
-import { Subnet } from "@cdktf/provider-aws/lib/subnet";
-import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
-import { Eip } from "@cdktf/provider-aws/lib/eip";
-import { EgressOnlyInternetGateway } from "@cdktf/provider-aws/lib/egress-only-internet-gateway";
-import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
-import { Instance } from "@cdktf/provider-aws/lib/instance";
-import { EbsVolume } from "@cdktf/provider-aws/lib/ebs-volume";
-import { VolumeAttachment } from "@cdktf/provider-aws/lib/volume-attachment";
-import { DlmLifecyclePolicy } from "@cdktf/provider-aws/lib/dlm-lifecycle-policy";
-import { KeyPair } from "@cdktf/provider-aws/lib/key-pair";
-import { DataAwsAmi } from "@cdktf/provider-aws/lib/data-aws-ami";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import * as fs from "fs";
 import * as path from "path";
 import { checkEnvironment } from "../../config/load";

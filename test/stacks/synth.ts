@@ -1,6 +1,6 @@
 /** Synthesize an environment's stack once and give tests the raw Terraform JSON. */
 import * as path from "path";
-import { Testing } from "cdktf";
+import { Testing } from "../../stacks/cdk";
 import { loadEnvironmentFile } from "../../config/load";
 import type { Environment } from "../../config/environment";
 import { EnvironmentStack } from "../../stacks/environment-stack";

@@ -104,6 +104,26 @@ maybe("storage modules on loop devices (real agent, local)", () => {
     expect(fs.readFileSync(fstab, "utf8")).toBe(text);
   }, 120_000);
 
+  test("--check on fresh disks (issue 20): every change listed, the mount 'after its filesystem is made', nothing written", async () => {
+    const fstab = scratch.path("check.fstab");
+    fs.writeFileSync(fstab, "");
+    const h = host({ app: vol(scratch.loop("check"), scratch.path("mnt", "check"), { filesystem: "ext4" }) });
+    const dev = h.volumes.app.device;
+    const hash = sha(dev);
+    drive.newRun();
+    const f = await drive.run("filesystem", { volume: "app" }, h, true);
+    const m = await drive.run("mount", { volume: "app", fstab }, h, true);
+    expect(f).toMatchObject({ status: "changed", msg: `make ext4 on ${dev} (volume app)` });
+    expect(m).toMatchObject({ status: "changed", msg: `would mount ${h.volumes.app.mountPoint} after its filesystem is made (ext4 on ${dev})` });
+    expect(sha(dev)).toBe(hash);
+    expect(fs.readFileSync(fstab, "utf8")).toBe("");
+    expect(fs.existsSync(h.volumes.app.mountPoint)).toBe(false);
+    // without an earlier would-be change (or in a real run) the same state is a failure, as before
+    drive.newRun();
+    expect(await drive.run("mount", { volume: "app", fstab }, h, true)).toMatchObject({ status: "failed", msg: expect.stringMatching(/has no filesystem to mount/) });
+    expect(await drive.run("mount", { volume: "app", fstab }, h)).toMatchObject({ status: "failed", msg: expect.stringMatching(/has no filesystem to mount/) });
+  }, 60_000);
+
   test("a disk holding files: mounted as is, remounted when options change, refused for another filesystem — data identical", async () => {
     const dev = scratch.loop("data", 64);
     const pre = scratch.path("pre");

@@ -1,0 +1,26 @@
+/**
+ * `multitier modules [name]`: the module reference — every module with its one-line doc and
+ * its arguments (type, required or default), read from the modules' own schemas
+ * (runner/modules/reference.ts). `--json` for machines. An unknown name is exit 1.
+ */
+import { InputError } from "../../config/errors";
+import { didYouMean } from "../../config/validate";
+import { modules, moduleNames } from "../../runner/modules";
+import { moduleArguments, moduleReference } from "../../runner/modules/reference";
+import { action, type Register } from "../command";
+
+export const registerModules: Register = (program, setExit) => {
+  program
+    .command("modules [name]")
+    .description("the module reference: every module (or one) with its arguments, from the modules' schemas")
+    .option("--json", "as JSON")
+    .action(
+      action(setExit, (name: string | undefined, o: { json?: boolean }) => {
+        const names = moduleNames();
+        if (name !== undefined && !modules[name]) throw new InputError("argument", 0, 0, "name", `no module "${name}"${didYouMean(name, names) || `; modules: ${names.join(", ")}`}`);
+        const chosen = name ? [name] : names;
+        if (o.json) process.stdout.write(JSON.stringify(chosen.map((n) => ({ name: n, doc: modules[n].doc, arguments: moduleArguments(modules[n].args) })), null, 2) + "\n");
+        else process.stdout.write(chosen.map((n) => moduleReference(modules[n])).join("\n\n") + "\n");
+      }),
+    );
+};
