@@ -6,6 +6,7 @@ DIFF     ?=
 LIMIT    ?=
 TAGS     ?=
 JSON     ?=
+WAIT_LOCK ?=
 LAB_HOSTS ?= 1
 MULTITIER := ./bin/multitier.js
 export CHECKPOINT_DISABLE := 1
@@ -15,7 +16,9 @@ export CHECKPOINT_DISABLE := 1
 SERVICES := $(filter-out common _%,$(basename $(notdir $(wildcard playbooks/*.yml))))
 # A value as one single-quoted shell word, whatever it holds (LIMIT="web'app" included).
 shq = '$(subst ','\'',$(1))'
-RUN_FLAGS = --env $(call shq,$(ENV)) $(if $(CHECK),--check) $(if $(DIFF),--diff) $(if $(LIMIT),--limit $(call shq,$(LIMIT))) $(if $(TAGS),--tags $(call shq,$(TAGS))) $(if $(JSON),--json)
+RUN_FLAGS = --env $(call shq,$(ENV)) $(if $(CHECK),--check) $(if $(DIFF),--diff) $(if $(LIMIT),--limit $(call shq,$(LIMIT))) $(if $(TAGS),--tags $(call shq,$(TAGS))) $(if $(JSON),--json) $(LOCK_FLAGS)
+# a host another run holds: wait up to WAIT_LOCK seconds for its lock (default: leave it, exit 4)
+LOCK_FLAGS = $(if $(WAIT_LOCK),--wait-lock $(call shq,$(WAIT_LOCK)))
 # deploy-/restart-/unlock-<x>: x must be a service (one line and exit 1 otherwise, nothing run)
 service = $(if $(filter $(1),$(SERVICES)),$(1),$(error "$(1)" is not a service: expected one of $(SERVICES)))
 
@@ -26,7 +29,7 @@ help: ## list the targets (this text)
 	@echo "multitier — make <target> [ENV=$(ENV)]"
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_%-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST) | grep -v '%'
 	@for s in $(SERVICES); do \
-	  printf "  %-18s %s\n" "deploy-$$s" "apply playbooks/$$s.yml to the $$s tier (CHECK=1 DIFF=1 LIMIT= TAGS= JSON=1)"; \
+	  printf "  %-18s %s\n" "deploy-$$s" "apply playbooks/$$s.yml to the $$s tier (CHECK=1 DIFF=1 LIMIT= TAGS= JSON=1 WAIT_LOCK=)"; \
 	  printf "  %-18s %s\n" "restart-$$s" "restart the $$s tier's services"; \
 	  printf "  %-18s %s\n" "unlock-$$s" "after a reboot: open the $$s tier's LUKS volumes, mount, start services"; \
 	done
@@ -101,7 +104,7 @@ deploy-%:
 	$(MULTITIER) deploy $(call service,$*) $(RUN_FLAGS)
 
 restart-%:
-	$(MULTITIER) restart $(call service,$*) --env $(call shq,$(ENV)) $(if $(CHECK),--check) $(if $(DIFF),--diff) $(if $(LIMIT),--limit $(call shq,$(LIMIT))) $(if $(JSON),--json)
+	$(MULTITIER) restart $(call service,$*) --env $(call shq,$(ENV)) $(if $(CHECK),--check) $(if $(DIFF),--diff) $(if $(LIMIT),--limit $(call shq,$(LIMIT))) $(if $(JSON),--json) $(LOCK_FLAGS)
 
 unlock-%:
-	$(MULTITIER) unlock $(call service,$*) --env $(call shq,$(ENV)) $(if $(LIMIT),--limit $(call shq,$(LIMIT)))
+	$(MULTITIER) unlock $(call service,$*) --env $(call shq,$(ENV)) $(if $(LIMIT),--limit $(call shq,$(LIMIT))) $(LOCK_FLAGS)

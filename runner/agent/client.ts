@@ -66,16 +66,23 @@ export class AgentClient {
     channel.onClose((reason) => this.onClose(reason));
   }
 
+  /** answers to the `before` ops of `start` (the host lock) */
+  started: OpResult[] = [];
+
   /**
-   * Start the agent on `channel` and gather facts in the same round trip. `secrets` says what
-   * must never leave in a visible field (NO_SECRETS where a command has no vault).
+   * Start the agent on `channel` and gather facts in the same round trip, after the `before`
+   * ops (the host lock: nothing is read before it is held); their answers are in `started`.
+   * `secrets` says what must never leave in a visible field (NO_SECRETS where a command has
+   * no vault).
    */
-  static async start(host: string, channel: AgentChannel, secrets: SecretTest): Promise<AgentClient> {
+  static async start(host: string, channel: AgentChannel, secrets: SecretTest, before: Op[] = []): Promise<AgentClient> {
     const client = new AgentClient(host, channel, secrets);
     channel.stdin.write(`${Buffer.byteLength(AGENT_SOURCE)}\n${AGENT_SOURCE}`);
-    const [facts] = await client.call([{ op: "facts" }]);
-    if (!facts.ok) throw new Error(`${host}: agent could not gather facts: ${facts.error}`);
+    const results = await client.call([...before, { op: "facts" }]);
+    const facts = results[before.length];
+    if (!facts?.ok) throw new Error(`${host}: agent could not gather facts: ${facts?.error ?? "no answer"}`);
     client.facts = facts as unknown as Facts;
+    client.started = results.slice(0, before.length);
     return client;
   }
 
