@@ -75,7 +75,7 @@ export async function holdLock(agent: AgentClient, file: string, req: LockReques
   }
   if (!r.acquired) {
     const waited = req.waitSeconds > 0 ? ` (still held after waiting ${duration(req.waitSeconds)})` : " (--wait-lock <seconds> waits for it)";
-    say({ state: "refused", msg: `locked by ${describeHolder(r.holder)} for ${duration(r.heldFor ?? 0)}; nothing changed on this host${waited}` });
+    say({ state: "refused", msg: `held by ${describeHolder(r.holder)} for ${duration(r.heldFor ?? 0)}; nothing changed on this host${waited}` });
     return false;
   }
   if (r.tookOver) {
