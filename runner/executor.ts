@@ -118,7 +118,8 @@ export class Executor {
   }
 
   async close(): Promise<void> {
-    for (const s of this.state.values()) s.agent?.close();
+    // each agent ended (its lock released) before the run returns
+    await Promise.all([...this.state.values()].map((s) => s.agent?.close()));
     await this.connector.close();
   }
 
@@ -153,7 +154,7 @@ export class Executor {
         // not reached: counted with the unreachable hosts (exit 4), the agent ends now
         s.unreachable = true;
         this.count(host.name, "unreachable");
-        s.agent.close();
+        await s.agent.close();
         return undefined;
       }
     } catch (e) {

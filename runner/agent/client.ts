@@ -51,6 +51,9 @@ export class AgentClient {
   private buffer = "";
   private stderrTail = "";
   private closedReason: string | undefined;
+  /** the channel is gone (the agent ended); `close` waits for it */
+  private ended = false;
+  private endWaiters: (() => void)[] = [];
   roundTrips = 0;
   facts!: Facts;
 
@@ -99,14 +102,29 @@ export class AgentClient {
     });
   }
 
-  close(): void {
+  /**
+   * End the agent: close its stdin and wait (up to `waitMs`) for it to end, so that when a
+   * run returns its agents are gone and their host locks released (the next run, started at
+   * once, finds the hosts free); then close the channel.
+   */
+  close(waitMs = 5000): Promise<void> {
     if (!this.closedReason) this.closedReason = "closed by the runner";
     try {
       this.channel.stdin.end();
     } catch {
       /* already gone */
     }
-    this.channel.close();
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = () => {
+        if (timer) clearTimeout(timer);
+        this.channel.close();
+        resolve();
+      };
+      if (this.ended) return done();
+      timer = setTimeout(done, waitMs);
+      this.endWaiters.push(done);
+    });
   }
 
   private onData(chunk: string): void {
@@ -132,6 +150,8 @@ export class AgentClient {
   }
 
   private onClose(reason: string): void {
+    this.ended = true;
+    this.endWaiters.splice(0).forEach((w) => w());
     const detail = this.stderrTail.trim().split("\n").filter(Boolean).pop();
     this.closedReason ??= detail ? `${reason}: ${detail}` : reason;
     for (const [, w] of this.pending) w.reject(new AgentLostError(this.host, this.closedReason));
