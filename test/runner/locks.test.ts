@@ -6,10 +6,13 @@
  * so no user's real crontab is touched): read, compute the block, write — the read-then-write
  * a second concurrent run would race with.
  */
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
+import { toRequest } from "../../cli/runner-flags";
 import { LocalConnector, NO_SECRETS } from "../../runner/connect";
+import { duration } from "../../runner/lock";
 import type { RunEvent } from "../../runner/events";
 import { modules } from "../../runner/modules";
 import { withBlock } from "../../runner/modules/cron";
@@ -203,4 +206,14 @@ test("--check takes no lock and never waits: it runs while another run holds eve
   open("hold");
   expect((await holding!).code).toBe(0);
   for (const host of env.hostNames) expect(jobLines(host)).toEqual(["@hourly run hold-1", "@hourly run hold-2"]);
+});
+
+test("--wait-lock and WAIT_LOCK=: seconds, or one line naming the flag; durations as the lock lines show them", () => {
+  const flags = { env: "local", forks: "10" };
+  expect(toRequest("deploy", ["alpha"], { ...flags, waitLock: "90" }).waitLock).toBe(90);
+  expect(toRequest("deploy", ["alpha"], flags).waitLock).toBe(0);
+  for (const bad of ["soon", "-5", "1e3", ""]) expect(() => toRequest("deploy", ["alpha"], { ...flags, waitLock: bad })).toThrow(`--wait-lock: expected a number of seconds (0 or more), got "${bad}"`);
+  const make = spawnSync("make", ["-n", "-s", "deploy-analysis", "restart-analysis", "unlock-database", "WAIT_LOCK=30"], { cwd: path.join(__dirname, "..", ".."), encoding: "utf8" });
+  expect(make.stdout.split("\n").filter((l) => l.includes("--wait-lock '30'"))).toHaveLength(3);
+  expect([duration(0), duration(45.4), duration(125), duration(7260)]).toEqual(["0s", "45s", "2m05s", "2h01m"]);
 });
