@@ -159,6 +159,21 @@ describe("the lock op", () => {
     expect(got).toEqual({ ok: true, acquired: true }); // released cleanly: nothing taken over
   });
 
+  test("an agent waiting for the lock whose runner goes away stops waiting and ends (not after --wait-lock)", async () => {
+    const file = path.join(dir, "lock");
+    const first = await start();
+    expect(await lockOf(first, file)).toEqual({ ok: true, acquired: true });
+    const waiter = rawAgent();
+    waiter.child.stdin.write(line(1, [{ op: "lock", path: file, holder, wait: 600 }]));
+    await new Promise((r) => setTimeout(r, 500));
+    waiter.child.stdin.end();
+    const end = await waiter.exited;
+    expect(end).toMatchObject({ code: 0, signal: null });
+    expect(end.ms).toBeLessThan(60_000); // far below the 600 s it was asked to wait
+    expect(JSON.parse(waiter.stdout().trim())).toMatchObject({ id: 1, results: [{ ok: true, acquired: false }] });
+    expect(JSON.parse(fs.readFileSync(file, "utf8")).pid).not.toBe(waiter.child.pid); // still the first's
+  });
+
   test("the holder killed with SIGKILL: the lock is free at once, and its record is taken over (named, not alive)", async () => {
     const file = path.join(dir, "lock");
     const a = rawAgent();
