@@ -5,6 +5,8 @@
  *   connection  --limit --forks --json --accept-new-host-keys -i   commands that reach hosts
  *   play        --check --diff [--tags] --skip-tags            commands that run playbooks
  *               (restart runs the `restart` tasks: it takes no --tags)
+ *   lock        --wait-lock                                    commands that change hosts
+ *               (deploy, restart, unlock: they hold each host's lock, runner/lock.ts)
  * `toRequest` turns them into the runner's RunRequest (bad values: one line, exit 1).
  */
 import { Command, Option } from "commander";
@@ -21,6 +23,7 @@ export interface RunnerFlags {
   json?: boolean;
   acceptNewHostKeys?: boolean;
   identity?: string;
+  waitLock?: string;
 }
 
 export function envFlag(cmd: Command): Command {
@@ -42,11 +45,17 @@ export function playFlags(cmd: Command, opts: { tags: boolean }): Command {
   return cmd.option("--skip-tags <tags>", "skip tasks with one of these tags");
 }
 
+export function lockFlag(cmd: Command): Command {
+  return cmd.option("--wait-lock <seconds>", "a host another run holds: wait up to this long for it (default: leave that host, exit 4)");
+}
+
 const list = (s?: string) => (s ? s.split(",").map((x) => x.trim()).filter(Boolean) : []);
 
 export function toRequest(command: RunRequest["command"], services: string[], f: RunnerFlags): RunRequest {
   const forks = Number(f.forks);
   if (!Number.isInteger(forks) || forks < 1) throw new Error(`--forks: expected a positive integer, got "${f.forks}"`);
+  const waitLock = f.waitLock === undefined ? 0 : Number(f.waitLock);
+  if (!/^\s*\d+(\.\d+)?\s*$/.test(f.waitLock ?? "0") || !Number.isFinite(waitLock)) throw new Error(`--wait-lock: expected a number of seconds (0 or more), got "${f.waitLock}"`);
   return {
     env: f.env,
     command,
@@ -60,5 +69,6 @@ export function toRequest(command: RunRequest["command"], services: string[], f:
     json: Boolean(f.json),
     acceptNewHostKeys: Boolean(f.acceptNewHostKeys),
     identity: f.identity,
+    waitLock,
   };
 }

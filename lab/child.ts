@@ -10,6 +10,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from "child_process";
 
 export interface ChildResult {
   code: number | null;
+  /** the signal that ended it, if one did */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
   seconds: number;
@@ -36,7 +38,7 @@ export function startChild(cmd: string, args: string[], opts: { cwd?: string; en
   child.on("error", (e) => (error = e));
   child.stdin.on("error", () => undefined); // a tool that exits without reading its input
   if (opts.input !== undefined) child.stdin.end(opts.input);
-  const done = new Promise<ChildResult & { error?: Error }>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr, seconds: (Date.now() - t0) / 1000, ...(error ? { error } : {}) })));
+  const done = new Promise<ChildResult & { error?: Error }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr, seconds: (Date.now() - t0) / 1000, ...(error ? { error } : {}) })));
   const waitFor = async (re: RegExp, ms = 30_000) => {
     const end = Date.now() + ms;
     while (!re.test(stdout) && Date.now() < end) await new Promise((r) => setTimeout(r, 25));

@@ -17,11 +17,24 @@ import type { Connector, SecretFilter } from "./executor";
 import type { Inventory, InventoryHost } from "./inventory";
 import type { RunDeps, RunRequest } from "./run";
 
+/**
+ * Every "host" is this machine, so each has its own lock file: under `lockDir` when given
+ * (runs that are to see each other's locks share it), else under a temp dir of this
+ * connector's own, removed at close.
+ */
 export class LocalConnector implements Connector {
+  private ownDir?: string;
+  constructor(private readonly opts: { lockDir?: string } = {}) {}
   async open(_host: InventoryHost, command: string): Promise<AgentChannel> {
     return localChannel(command.startsWith("sudo ") && process.getuid?.() !== 0);
   }
-  close(): void {}
+  lockFile(host: InventoryHost): string {
+    const dir = this.opts.lockDir ?? (this.ownDir ??= fs.mkdtempSync(path.join(os.tmpdir(), "mt-locks-")));
+    return path.join(dir, `${host.name}.lock`);
+  }
+  close(): void {
+    if (this.ownDir) fs.rmSync(this.ownDir, { recursive: true, force: true });
+  }
 }
 
 /** A filter for runs without a vault: nothing is secret. */

@@ -23,6 +23,8 @@ export type RunEvent =
       seconds: number;
     }
   | { event: "unreachable"; host: string; msg: string }
+  /** the host lock (runner/lock.ts): refused (another run holds it: not reached), waiting, took over a killed run's */
+  | { event: "lock"; host: string; state: "refused" | "waiting" | "took-over"; msg: string }
   | { event: "interrupted"; msg: string }
   | { event: "recap"; hosts: Record<string, Counts>; seconds: number };
 

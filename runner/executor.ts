@@ -20,6 +20,7 @@ import type { Op, OpResult } from "./agent/protocol";
 import { emptyCounts, type Counts, type Reporter, type Status } from "./events";
 import type { Inventory, InventoryHost } from "./inventory";
 import type { TaskContext } from "./modules/types";
+import { DEFAULT_LOCK_FILE, holdLock, lockOp, type LockRequest } from "./lock";
 import { jexl, type Play, type Playbook, type Task } from "./playbook";
 import { expandLoops, hostsOfPlay, renderName, tagged } from "./selection";
 import { callUnlessEmpty, oneLine, parseArgs, prepareTask, probeOps, runTask, type PreparedTask } from "./task";
@@ -30,6 +31,8 @@ import { buildVars } from "./vars";
 export interface Connector {
   open(host: InventoryHost, command: string): Promise<AgentChannel>;
   close(): Promise<void> | void;
+  /** the host lock's file on `host` (default /run/multitier/lock) */
+  lockFile?(host: InventoryHost): string;
 }
 
 /** Keeps secrets out of output and command lines (runner/secrets/mask.ts implements it). */
@@ -46,6 +49,8 @@ export interface RunOptions {
   tags: string[];
   skipTags: string[];
   forks: number;
+  /** take each host's lock (runner/lock.ts); undefined: none (--check) */
+  lock?: LockRequest;
 }
 
 /** What the executor knows of an item before any round trip. */
@@ -113,7 +118,8 @@ export class Executor {
   }
 
   async close(): Promise<void> {
-    for (const s of this.state.values()) s.agent?.close();
+    // each agent ended (its lock released) before the run returns
+    await Promise.all([...this.state.values()].map((s) => s.agent?.close()));
     await this.connector.close();
   }
 
@@ -138,9 +144,19 @@ export class Executor {
     const t0 = Date.now();
     // root when any play becomes; tasks with `become: false` then run as the login user
     const become = plays.some((p) => p.become || p.tasks.some((t) => t.become));
+    const lock = this.opts.lock;
+    const lockFile = this.connector.lockFile?.(host) ?? DEFAULT_LOCK_FILE;
     try {
       const channel = await this.connector.open(host, agentCommand(become));
-      s.agent = await AgentClient.start(host.name, channel, this.secrets);
+      s.agent = await AgentClient.start(host.name, channel, this.secrets, lock ? [lockOp(lockFile, lock)] : []);
+      const say = (e: { state: "refused" | "waiting" | "took-over"; msg: string }) => this.reporter.emit({ event: "lock", host: host.name, ...e, msg: this.secrets.mask(e.msg) });
+      if (lock && !(await holdLock(s.agent, lockFile, lock, s.agent.started[0], say))) {
+        // not reached: counted with the unreachable hosts (exit 4), the agent ends now
+        s.unreachable = true;
+        this.count(host.name, "unreachable");
+        await s.agent.close();
+        return undefined;
+      }
     } catch (e) {
       s.unreachable = true;
       this.count(host.name, "unreachable");

@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { Environment, HostSpec } from "../config/environment";
 import { InputError } from "../config/errors";
-import { playMatches } from "./executor";
+import { playMatches } from "./selection";
 import type { InventoryHost } from "./inventory";
 import { loadPlaybook, playbooksDir, type Play, type Playbook, type Task } from "./playbook";
 import { HELPER_NAMES, templatesDir } from "./template";

@@ -45,6 +45,9 @@ export class HumanReporter implements Reporter {
       case "unreachable":
         w(`  ${e.host.padEnd(14)} ${this.paint("unreachable", "UNREACHABLE")} ${e.msg}`);
         break;
+      case "lock":
+        w(`  ${e.host.padEnd(14)} ${e.state === "refused" ? this.paint("unreachable", "LOCKED") : "lock"} ${e.msg}`);
+        break;
       case "interrupted":
         w(`\nINTERRUPTED: ${e.msg}`);
         break;

@@ -13,6 +13,7 @@ import { loadInventory, selectHosts, type Inventory, type InventoryHost } from "
 import { listServices, loadPlaybook, type Playbook } from "./playbook";
 import { preflight } from "./preflight";
 import { HumanReporter, JsonReporter } from "./report";
+import { holderOf, type LockRequest } from "./lock";
 import { encryptedTiers, withUnlock } from "./unlock";
 import { SshSession } from "./ssh";
 
@@ -29,6 +30,8 @@ export interface RunRequest {
   json: boolean;
   acceptNewHostKeys: boolean;
   identity?: string;
+  /** --wait-lock: seconds to wait for a host another run holds (default 0: refuse it) */
+  waitLock?: number;
 }
 
 export interface RunDeps {
@@ -97,7 +100,9 @@ export async function run(req: RunRequest, deps: RunDeps): Promise<{ code: numbe
   reporter.emit({ event: "start", env: env.name, command: req.command, services, check: req.check, diff: req.diff, hosts: allHosts });
   const t0 = Date.now();
   const tags = req.command === "deploy" ? req.tags : ["restart"];
-  const executor = new Executor(inv, connector, reporter, filter, vault, { check: req.check, diff: req.diff, tags, skipTags: req.skipTags, forks: req.forks });
+  // every run that may change hosts holds their locks; --check changes nothing and takes none
+  const lock: LockRequest | undefined = req.check ? undefined : { holder: holderOf(commandLine(req)), waitSeconds: req.waitLock ?? 0 };
+  const executor = new Executor(inv, connector, reporter, filter, vault, { check: req.check, diff: req.diff, tags, skipTags: req.skipTags, forks: req.forks, lock });
   let sigints = 0;
   const onSigint = () => {
     sigints++;
@@ -121,6 +126,11 @@ export async function run(req: RunRequest, deps: RunDeps): Promise<{ code: numbe
   if (process.env.MULTITIER_STATS) process.stderr.write(JSON.stringify({ stats: { roundTrips: executor.roundTrips(), bastionConnections: SshSession.bastionConnections } }) + "\n");
   const code = executor.wasInterrupted ? 130 : exitCodeFor(executor.counts);
   return { code, executor };
+}
+
+/** The run as an operator would type it (what another run's "locked by" line shows). */
+function commandLine(req: RunRequest): string {
+  return ["multitier", req.command, ...req.services, "--env", req.env, ...(req.limit ? ["--limit", req.limit] : [])].join(" ");
 }
 
 /** A loader that parses each playbook once for this run (the checks and the run share it). */

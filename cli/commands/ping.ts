@@ -38,7 +38,7 @@ export const registerPing: Register = (program, setExit) => {
                   const line = { host: h.name, status: "ok", address: h.address, hostname: agent.facts.hostname, seconds: ms / 1000 };
                   process.stdout.write(req.json ? JSON.stringify(line) + "\n" : `${h.name.padEnd(14)} ok  ${agent.facts.hostname} (${ms} ms)\n`);
                 }
-                agent.close();
+                await agent.close();
               } catch (e) {
                 unreachable++;
                 const line = { host: h.name, status: "unreachable", msg: oneLine(e) };

@@ -15,7 +15,7 @@ import { loadEnvironment } from "../../config/load";
 import { defaultDeps } from "../../runner/connect";
 import { run } from "../../runner/run";
 import { action, type Register } from "../command";
-import { connectionFlags, envFlag, toRequest, type RunnerFlags } from "../runner-flags";
+import { connectionFlags, envFlag, lockFlag, toRequest, type RunnerFlags } from "../runner-flags";
 
 /** The terminal when there is one (prompt without echo), else stdin (one line). */
 function passphraseInput(): {
@@ -79,7 +79,7 @@ async function ask(prompt: string, noAnswer: () => Error): Promise<string> {
 }
 
 export const registerUnlock: Register = (program, setExit) => {
-  connectionFlags(envFlag(program.command("unlock <service...>").description("after a reboot: open the tier's LUKS volumes, mount them, start its services"))).action(
+  lockFlag(connectionFlags(envFlag(program.command("unlock <service...>").description("after a reboot: open the tier's LUKS volumes, mount them, start its services")))).action(
     action(setExit, async (services: string[], flags: RunnerFlags) => {
       const req = toRequest("unlock", services, flags);
       const env = loadEnvironment(req.env);

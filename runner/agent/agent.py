@@ -4,7 +4,9 @@
 # answers JSON-line requests:
 #   {"id": n, "ops": [...]}  ->  {"id": n, "results": [...]}
 # Operations are described in runner/agent/protocol.ts. The agent never writes anything
-# except what a "write", "path" or "sh" op asks for, and keeps no state between runs.
+# except what a "write", "path" or "sh" op asks for, and the host lock's record ("lock"),
+# and keeps no state between runs. It ends when its stdin ends (the runner closed the channel,
+# or died): the lock goes with it.
 #
 # Every import here is paid on every host in every run, before the first answer. A bare
 # `python3 -S` starts in ~9 ms; the modules a naive agent imports would add ~35 ms more:
@@ -461,14 +463,108 @@ def op_facts(_op):
             "deviceMapper": device_mapper(), "kernel": os.uname().release}
 
 
+# The host lock (see op_lock): the open file whose flock this agent holds, for its lifetime.
+LOCK_FD = None
+
+
+def read_holder(fd, patience=0.5):
+    """The holder record in a lock file (None: empty). A run that has just taken the lock may
+    not have written it yet: read again for up to `patience` seconds."""
+    import time
+    end = time.time() + patience
+    while True:
+        data = os.pread(fd, 65536, 0)
+        if data.strip() or time.time() >= end:
+            break
+        time.sleep(0.05)
+    if not data.strip():
+        return None
+    try:
+        return json_loads(data.decode("utf-8", "replace"))
+    except ValueError:
+        return {"unreadable": data[:200].decode("utf-8", "replace")}
+
+
+def op_lock(op):
+    """Take the host lock: an exclusive flock on op["path"] (default /run/multitier/lock, a
+    tmpfs: it survives nothing but the run), held until this agent ends, so it is released
+    with the process however that ends (a killed agent included). The file records who holds
+    it (the runner's `holder` plus this agent's pid and the host's time); a clean end empties
+    it. Busy: try again until `wait` seconds have passed (0: once), and stop waiting if the
+    runner goes away (stdin at EOF). Result: acquired true (tookOver: the record a holder
+    that ended without releasing left), or acquired false with the holder's record and how
+    long it has held the lock (heldFor, seconds on the host's clock)."""
+    global LOCK_FD
+    import fcntl, select, time
+    if LOCK_FD is not None:
+        return {"ok": True, "acquired": True}
+    path = op["path"]
+    os.makedirs(os.path.dirname(path) or ".", mode=0o755, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except PermissionError:  # not root: a read-only descriptor locks as well, records nothing
+        fd = os.open(path, os.O_RDONLY)
+    deadline = time.time() + max(0, op.get("wait", 0))
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            left = deadline - time.time()
+            gone = False
+            if left > 0:
+                gone = bool(select.select([sys.stdin.fileno()], [], [], min(0.2, left))[0])
+            if left <= 0 or gone:
+                holder = read_holder(fd) or {}
+                os.close(fd)
+                since = holder.get("since")
+                res = {"ok": True, "acquired": False, "holder": holder}
+                if isinstance(since, (int, float)):
+                    res["heldFor"] = max(0.0, time.time() - since)
+                return res
+    previous = read_holder(fd, 0)
+    record = dict(op.get("holder") or {})
+    record.update({"pid": os.getpid(), "since": time.time(), "login": owner_name(os.getuid())})
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, (json_dumps(record) + "\n").encode(), 0)
+    except OSError:  # read-only descriptor: locked all the same
+        pass
+    LOCK_FD = fd
+    res = {"ok": True, "acquired": True}
+    if previous:
+        pid = previous.get("pid")
+        previous["alive"] = isinstance(pid, int) and pid_alive(pid)
+        res["tookOver"] = previous
+    return res
+
+
+def release_lock():
+    """A clean end: empty the record (so the next run knows nobody was cut off), then unlock."""
+    global LOCK_FD
+    if LOCK_FD is None:
+        return
+    try:
+        os.ftruncate(LOCK_FD, 0)
+    except OSError:
+        pass
+    os.close(LOCK_FD)
+    LOCK_FD = None
+
+
 OPS = {"stat": op_stat, "sh": op_sh, "write": op_write, "path": op_path, "account": op_account, "crontab": op_crontab,
-       "facts": op_facts}
+       "facts": op_facts, "lock": op_lock}
 
 
-def main():
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the runner decides when to stop: it closes stdin
-    out = sys.stdout.buffer
-    for line in sys.stdin.buffer:
+def serve(inp, out):
+    """Answer requests until the runner closes the channel. A request is a whole line: the
+    bytes after the last newline when stdin ends are a request the runner never finished
+    sending (killed mid-upload) and are dropped, so a cut-off upload is never acted on. An op
+    in flight when the runner goes is finished (a command is not cut halfway; a write is
+    atomic), its answer has nobody to read it, and the agent ends."""
+    for line in inp:
+        if not line.endswith(b"\n"):
+            return
         if not line.strip():
             continue
         req = json_loads(line.decode("utf-8"))
@@ -480,8 +576,24 @@ def main():
                 results.append({"ok": False, "error": str(e)})
             except Exception as e:  # one failed op never kills the agent
                 results.append({"ok": False, "error": "%s: %s" % (type(e).__name__, e)})
-        out.write((json_dumps({"id": req.get("id"), "results": results}) + "\n").encode())
-        out.flush()
+        try:
+            out.write((json_dumps({"id": req.get("id"), "results": results}) + "\n").encode())
+            out.flush()
+        except OSError:  # the runner is gone (broken pipe, closed channel)
+            return
+
+
+def main():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the runner decides when to stop: it closes stdin
+    try:
+        serve(sys.stdin.buffer, sys.stdout.buffer)
+    finally:
+        release_lock()
+    try:
+        sys.stdout.flush()
+    except OSError:
+        pass
+    os._exit(0)  # nothing left to flush to a runner that may be gone (no "Exception ignored" noise)
 
 
 main()

@@ -51,6 +51,9 @@ export class AgentClient {
   private buffer = "";
   private stderrTail = "";
   private closedReason: string | undefined;
+  /** the channel is gone (the agent ended); `close` waits for it */
+  private ended = false;
+  private endWaiters: (() => void)[] = [];
   roundTrips = 0;
   facts!: Facts;
 
@@ -66,16 +69,23 @@ export class AgentClient {
     channel.onClose((reason) => this.onClose(reason));
   }
 
+  /** answers to the `before` ops of `start` (the host lock) */
+  started: OpResult[] = [];
+
   /**
-   * Start the agent on `channel` and gather facts in the same round trip. `secrets` says what
-   * must never leave in a visible field (NO_SECRETS where a command has no vault).
+   * Start the agent on `channel` and gather facts in the same round trip, after the `before`
+   * ops (the host lock: nothing is read before it is held); their answers are in `started`.
+   * `secrets` says what must never leave in a visible field (NO_SECRETS where a command has
+   * no vault).
    */
-  static async start(host: string, channel: AgentChannel, secrets: SecretTest): Promise<AgentClient> {
+  static async start(host: string, channel: AgentChannel, secrets: SecretTest, before: Op[] = []): Promise<AgentClient> {
     const client = new AgentClient(host, channel, secrets);
     channel.stdin.write(`${Buffer.byteLength(AGENT_SOURCE)}\n${AGENT_SOURCE}`);
-    const [facts] = await client.call([{ op: "facts" }]);
-    if (!facts.ok) throw new Error(`${host}: agent could not gather facts: ${facts.error}`);
+    const results = await client.call([...before, { op: "facts" }]);
+    const facts = results[before.length];
+    if (!facts?.ok) throw new Error(`${host}: agent could not gather facts: ${facts?.error ?? "no answer"}`);
     client.facts = facts as unknown as Facts;
+    client.started = results.slice(0, before.length);
     return client;
   }
 
@@ -92,14 +102,29 @@ export class AgentClient {
     });
   }
 
-  close(): void {
+  /**
+   * End the agent: close its stdin and wait (up to `waitMs`) for it to end, so that when a
+   * run returns its agents are gone and their host locks released (the next run, started at
+   * once, finds the hosts free); then close the channel.
+   */
+  close(waitMs = 5000): Promise<void> {
     if (!this.closedReason) this.closedReason = "closed by the runner";
     try {
       this.channel.stdin.end();
     } catch {
       /* already gone */
     }
-    this.channel.close();
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = () => {
+        if (timer) clearTimeout(timer);
+        this.channel.close();
+        resolve();
+      };
+      if (this.ended) return done();
+      timer = setTimeout(done, waitMs);
+      this.endWaiters.push(done);
+    });
   }
 
   private onData(chunk: string): void {
@@ -125,6 +150,8 @@ export class AgentClient {
   }
 
   private onClose(reason: string): void {
+    this.ended = true;
+    this.endWaiters.splice(0).forEach((w) => w());
     const detail = this.stderrTail.trim().split("\n").filter(Boolean).pop();
     this.closedReason ??= detail ? `${reason}: ${detail}` : reason;
     for (const [, w] of this.pending) w.reject(new AgentLostError(this.host, this.closedReason));

@@ -31,6 +31,8 @@ export function visibleFields(op: Op): (string | undefined)[] {
       return [op.user];
     case "facts":
       return [];
+    case "lock": // the holder record is readable by every user of the host (a 0644 file)
+      return [op.path, ...Object.values(op.holder)];
     default: {
       const unknown: never = op;
       throw new Error(`the secret guard does not know the op ${JSON.stringify(unknown)}`);

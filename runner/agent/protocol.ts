@@ -100,7 +100,46 @@ export interface FactsOp {
   op: "facts";
 }
 
-export type Op = StatOp | ShOp | WriteOp | PathOp | AccountOp | CrontabOp | FactsOp;
+/** Who runs a deploy, as the host lock records it (the agent adds its pid, login and time). */
+export interface LockHolder {
+  /** the operator's user name on the controller */
+  user: string;
+  /** the controller's host name */
+  controller: string;
+  /** the command, e.g. "multitier deploy analysis --env production" */
+  command: string;
+  /** ISO time the run started (controller's clock) */
+  started: string;
+}
+
+/**
+ * Take the host lock for the agent's lifetime: an exclusive flock on `path`, recording
+ * `holder`. When it is held by another live agent, try again for up to `wait` seconds (0:
+ * once). A lock whose agent is gone is never an obstacle (flock ends with the process); the
+ * record it left is returned as `tookOver`. Result: LockResult.
+ */
+export interface LockOp {
+  op: "lock";
+  path: string;
+  holder: LockHolder;
+  /** seconds; default 0 */
+  wait?: number;
+}
+
+export type Op = StatOp | ShOp | WriteOp | PathOp | AccountOp | CrontabOp | FactsOp | LockOp;
+
+/** The record in a lock file: the runner's holder, and the agent's pid, login user and start. */
+export type LockRecord = Partial<LockHolder> & { pid?: number; since?: number; login?: string; alive?: boolean; unreadable?: string };
+
+export interface LockResult {
+  acquired: boolean;
+  /** not acquired: who holds it ({} when it recorded nothing) */
+  holder?: LockRecord;
+  /** not acquired: seconds the holder has held it (host's clock) */
+  heldFor?: number;
+  /** acquired from a holder that ended without releasing it (its agent killed) */
+  tookOver?: LockRecord;
+}
 
 export interface StatResult {
   exists: boolean;
@@ -169,7 +208,7 @@ export interface Facts {
 
 /** One result per op, in order; `error` set when the op itself could not run. */
 export type OpResult =
-  | ({ ok: true } & (StatResult | ShResult | WriteResult | AccountResult | CrontabResult | Facts))
+  | ({ ok: true } & (StatResult | ShResult | WriteResult | AccountResult | CrontabResult | Facts | LockResult))
   | { ok: false; error: string };
 
 export interface Request {

@@ -10,7 +10,7 @@ import type { Inventory, InventoryHost } from "../../runner/inventory";
 import { jexl, loadPlaybook, type Play } from "../../runner/playbook";
 import { render } from "../../runner/template";
 import { buildVars } from "../../runner/vars";
-import { playMatches } from "../../runner/executor";
+import { playMatches } from "../../runner/selection";
 import { FACTS } from "../tiers/render";
 import { inventoryFor, VAULT } from "./render";
 

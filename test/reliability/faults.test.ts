@@ -10,6 +10,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { startChild } from "../../lab/child";
+import { BOOTSTRAP } from "../../runner/agent/client";
 import { isRoot, recapOf, ROOT, startLab, type Lab } from "../lab/harness";
 
 const maybe = isRoot ? describe : describe.skip;
@@ -40,19 +41,23 @@ function nsPids(lab: Lab, host: string): string[] {
 const killAll = (lab: Lab, host: string) => nsPids(lab, host).forEach((pid) => execFileSync("kill", ["-9", pid]));
 const startSshd = (lab: Lab, host: string) => execFileSync("bash", [path.join(ROOT, "lab", "sshd.sh"), "start", lab.host(host).dir]);
 
-/** agent processes (python3 reading its program from stdin) left in any lab host */
+/** the program the agent's python3 runs (its bootstrap's -c argument): on its command line */
+const AGENT_CODE = /-c '(.*)'$/.exec(BOOTSTRAP)![1];
+
+/** pids in a lab host whose command line holds `text` */
+function pidsWith(lab: Lab, host: string, text: string): string[] {
+  return nsPids(lab, host).filter((pid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(text);
+    } catch {
+      return false; // gone meanwhile
+    }
+  });
+}
+
+/** agent processes (python3 reading its program from stdin, or the sudo before it) left in any lab host */
 function agentsLeft(lab: Lab): string[] {
-  return HOSTS.flatMap((h) =>
-    nsPids(lab, h)
-      .filter((pid) => {
-        try {
-          return /^python3\0-S\0-c\0import sys,json/.test(fs.readFileSync(`/proc/${pid}/cmdline`, "utf8"));
-        } catch {
-          return false; // gone meanwhile
-        }
-      })
-      .map((pid) => `${h}:${pid}`),
-  );
+  return HOSTS.flatMap((h) => pidsWith(lab, h, AGENT_CODE).map((pid) => `${h}:${pid}`));
 }
 
 /** start the CLI; `done` resolves when it exits; `waitFor` resolves when stdout matches */
@@ -86,16 +91,17 @@ maybe("faults (lab)", () => {
    * What every fault must leave behind: each managed file whole (its checksum before the run or
    * its new one), the volumes' data unchanged, no temp file, no agent left running.
    */
-  const expectNothingBroken = async (before: Snapshot, extraNew: Record<string, Record<string, string>> = {}) => {
+  const expectNothingBroken = async (before: Snapshot, extraNew: Record<string, Record<string, string>> = {}, tempsLeft = false) => {
     const after = snapshot();
     for (const h of HOSTS) {
       for (const [file, hash] of Object.entries(after.files[h])) {
+        if (tempsLeft && path.basename(file).startsWith(".multitier-")) continue; // checked by the caller
         const allowed = [before.files[h][file], newContent(h)[file], extraNew[h]?.[file]].filter(Boolean);
         expect({ host: h, file, whole: allowed.includes(hash) }).toEqual({ host: h, file, whole: true });
       }
     }
     expect(after.volumes).toEqual(before.volumes);
-    expect(leftovers()).toEqual([]);
+    if (!tempsLeft) expect(leftovers()).toEqual([]);
     for (let i = 0; i < 50 && agentsLeft(lab).length; i++) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(agentsLeft(lab)).toEqual([]);
   };
@@ -266,4 +272,94 @@ maybe("faults (lab)", () => {
     }
     await expectConverges("faults");
   }, 120_000);
+
+  test("the controller killed outright (SIGKILL) with template uploads in flight: agents end on their own, files old or new; the agent killed with it mid-write leaves a temp file and a lock record, which the next run removes and takes over (saying so); rerun converges", async () => {
+    reset();
+    lab.sh("analysis", "rm -f /srv/gate-killed");
+    const analysisDir = lab.host("analysis").dir;
+    const before = snapshot();
+    const r = run(lab, ["deploy", "killed", "--env", "lab"]);
+    // the analysis host mid-write (its validate waits for a gate: the temp file in place), a big
+    // template done on another host while the rest are in flight
+    for (let i = 0; i < 600 && !leftovers().some((f) => f.startsWith(analysisDir)); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    await r.waitFor(/changed\s+big template/);
+    r.child.kill("SIGKILL");
+    // the analysis host's agent dies as well (with the validate it runs): as if the host lost it
+    for (const pid of [...pidsWith(lab, "analysis", AGENT_CODE), ...pidsWith(lab, "analysis", "/srv/gate-killed")]) execFileSync("kill", ["-9", pid]);
+    const res = await r.done;
+    expect(res.signal).toBe("SIGKILL");
+    // the other agents end on their own once their channels close
+    for (let i = 0; i < 300 && agentsLeft(lab).length; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    const gated = { analysis: { "/srv/f/gated.txt": sha("gated analysis\n") } };
+    await expectNothingBroken(before, gated, true);
+    expect(lab.sh("analysis", "test -e /srv/f/gated.txt && echo yes || echo no").trim()).toBe("no"); // never renamed into place
+    const stale = leftovers();
+    expect(stale.length).toBeGreaterThan(0);
+    expect(stale.every((f) => f.startsWith(analysisDir))).toBe(true);
+    // lock records: the killed agent's is left; the others released theirs on their way out
+    const record = (h: string) => lab.sh(h, "cat /run/multitier/lock 2>/dev/null; true");
+    expect(JSON.parse(record("analysis"))).toMatchObject({ command: "multitier deploy killed --env lab", pid: expect.any(Number) });
+    for (const h of ["database", "webapp", "notebook"]) expect({ h, record: record(h) }).toEqual({ h, record: "" });
+    lab.sh("analysis", "touch /srv/gate-killed");
+    const again = await run(lab, ["deploy", "killed", "--env", "lab"]).done;
+    expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(again.stdout).toMatch(/^  analysis\s+lock took over the lock left by \S+@\S+ \("multitier deploy killed --env lab", agent pid \d+\) since \S+: its agent ended without releasing it \(killed\)$/m);
+    expect(leftovers()).toEqual([]); // the stale temp file removed by the next write in its directory
+    expect(lab.sh("analysis", "cat /srv/f/gated.txt")).toBe("gated analysis\n");
+    await expectNothingBroken(before, gated);
+    await expectConverges("killed");
+  }, 180_000);
+
+  test("two operators deploy one service at once: exactly one changes each host, the other reports the lock in one line (exit 4); the crontab holds every job once; a --wait-lock run converges after the first ends", async () => {
+    const crontab = (h: string) => lab.sh(h, "crontab -l -u root 2>/dev/null; true");
+    const count = (text: string, s: string) => text.split("\n").filter((l) => l.includes(s)).length;
+    const clear = () => HOSTS.forEach((h) => lab.sh(h, "rm -f /srv/gate-cron; crontab -r -u root 2>/dev/null; true"));
+    const openGates = () => HOSTS.forEach((h) => lab.sh(h, "touch /srv/gate-cron"));
+    clear();
+    try {
+      const a = run(lab, ["deploy", "cronjobs", "--env", "lab"]);
+      const b = run(lab, ["deploy", "cronjobs", "--env", "lab"]);
+      // every host decided in both runs (its block written, or refused) while the winner holds it
+      const decided = (h: string) => new RegExp(`^  ${h}\\s+(changed\\s+jobs in the crontab|LOCKED )`, "m");
+      for (const h of HOSTS) {
+        await a.waitFor(decided(h), 60_000);
+        await b.waitFor(decided(h), 60_000);
+      }
+      openGates();
+      const [ra, rb] = await Promise.all([a.done, b.done]);
+      for (const h of HOSTS) {
+        const changed = [ra, rb].filter((r) => new RegExp(`^  ${h}\\s+changed\\s+jobs in the crontab`, "m").test(r.stdout));
+        expect({ h, changed: changed.length }).toEqual({ h, changed: 1 });
+        const other = changed[0] === ra ? rb : ra;
+        const lines = other.stdout.split("\n").filter((l) => l.startsWith(`  ${h} `));
+        expect(lines).toHaveLength(1); // one line, and nothing else done on that host
+        expect(lines[0]).toMatch(new RegExp(`^  ${h}\\s+LOCKED held by \\S+@\\S+ \\("multitier deploy cronjobs --env lab", agent pid \\d+\\) for \\d+s; nothing changed on this host \\(--wait-lock <seconds> waits for it\\)$`));
+        const tab = crontab(h);
+        expect({ h, one: count(tab, "echo one"), two: count(tab, "echo two") }).toEqual({ h, one: 1, two: 1 });
+        expect(lab.sh(h, "cat /run/multitier/lock")).toBe(""); // released by both
+      }
+      for (const r of [ra, rb]) expect(r.code).toBe(/LOCKED/.test(r.stdout) ? 4 : 0);
+
+      // --wait-lock: a second operator's block, deployed while the first holds every host
+      HOSTS.forEach((h) => lab.sh(h, "rm -f /srv/gate-cron"));
+      const holder = run(lab, ["deploy", "cronjobs", "--env", "lab"]);
+      for (const h of HOSTS) await holder.waitFor(new RegExp(`^  ${h}\\s+ok\\s+jobs in the crontab`, "m"), 60_000);
+      const waiter = run(lab, ["deploy", "cronjobs2", "--env", "lab", "--wait-lock", "120"]);
+      for (const h of HOSTS)
+        await waiter.waitFor(new RegExp(`^  ${h}\\s+lock waiting up to 2m00s for the lock held by \\S+@\\S+ \\("multitier deploy cronjobs --env lab", agent pid \\d+\\) for \\d+s$`, "m"), 60_000);
+      openGates();
+      const [rh, rw] = await Promise.all([holder.done, waiter.done]);
+      expect({ holder: rh.code, waiter: rw.code }).toEqual({ holder: 0, waiter: 0 });
+      for (const h of HOSTS) {
+        expect(rw.stdout).toMatch(new RegExp(`^  ${h}\\s+changed\\s+more jobs in the crontab`, "m"));
+        const tab = crontab(h);
+        expect({ h, one: count(tab, "echo one"), two: count(tab, "echo two"), three: count(tab, "echo three") }).toEqual({ h, one: 1, two: 1, three: 1 });
+      }
+      const noop = await run(lab, ["deploy", "cronjobs2", "--env", "lab"]).done;
+      expect(noop.code).toBe(0);
+      for (const h of HOSTS) expect(recapOf(noop.stdout, h)?.[1]).toBe(0);
+    } finally {
+      clear();
+    }
+  }, 240_000);
 });
