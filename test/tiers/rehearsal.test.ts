@@ -16,14 +16,30 @@ const maybe = isRoot ? describe : describe.skip;
 maybe("rehearsal: deploy-all in the lab", () => {
   let lab: Lab;
   let first: { code: number | null; stdout: string; stderr: string };
+  let dry: { code: number | null; stdout: string; stderr: string };
+  let afterDry: Record<string, string>;
   beforeAll(async () => {
     lab = await startLab("rh", { playbooks: path.join(ROOT, "playbooks"), templates: path.join(ROOT, "templates") });
     writeVault(path.join(lab.dir, "lab.vault.yml"), stringify({ ...TEST_VAULT, tls: fakeTls() }), "rehearsal-pw");
     lab.env.MULTITIER_VAULT_PASSWORD = "rehearsal-pw";
+    // an operator's first dry run on fresh hosts, then what it left on them (it must leave nothing)
+    dry = await lab.cli(["deploy", "all", "--env", "lab", "--check", "--json"]);
+    afterDry = Object.fromEntries(FRESH_PATHS.map(([host, p]) => [`${host}:${p}`, lab.sh(host, `test -e ${p} && echo present || echo absent`).trim()]));
     first = await lab.cli(["deploy", "all", "--env", "lab"]);
-  }, 300_000);
+  }, 420_000);
   afterAll(async () => {
     await lab?.down();
+  });
+
+  test("a first dry run (--check) on fresh hosts exits 0, fails nothing, lists changes on every host and changes none", () => {
+    expect(dry.stderr).toBe("");
+    expect(dry.code).toBe(0);
+    const recap = JSON.parse(dry.stdout.trim().split("\n").pop()!);
+    for (const h of ["database", "webapp", "analysis", "notebook"]) {
+      expect([h, recap.hosts[h].failed, recap.hosts[h].unreachable ?? 0]).toEqual([h, 0, 0]);
+      expect(recap.hosts[h].changed).toBeGreaterThan(0);
+    }
+    expect(Object.values(afterDry)).toEqual(FRESH_PATHS.map(() => "absent"));
   });
 
   test("the first deploy-all succeeds on every host", () => {
@@ -124,6 +140,14 @@ maybe("rehearsal: deploy-all in the lab", () => {
     expect(r.stdout).toContain("bin/intake_multiprocess.py 3");
   });
 });
+
+/** files the first deploy makes: absent on a fresh host, and still absent after a --check run */
+const FRESH_PATHS: [string, string][] = [
+  ["database", "/etc/mongod.conf"],
+  ["webapp", "/etc/nginx/tls/emission.key"],
+  ["analysis", "/code/e-mission-server/conf/storage/db.conf"],
+  ["notebook", "/home/analyst/.jupyter/jupyter_notebook_config.py"],
+];
 
 function fakeTls(): { cert: string; key: string } {
   const { execFileSync } = require("child_process");
