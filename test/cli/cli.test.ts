@@ -186,9 +186,9 @@ describe("Makefile", () => {
     const r = make(["deploy-_volumes"]);
     expect(r.status).not.toBe(0);
     expect(r.stdout).toBe("");
-    expect(r.stderr.trim()).toMatch(/"_volumes" is not a service: expected one of analysis database notebook webapp\.\s+Stop\.$/);
+    expect(r.stderr.trim()).toMatch(/"_volumes" is not a service: expected one of analysis database monitoring notebook webapp\.\s+Stop\.$/);
   });
   test("the CLI says the same for a task file or a path", () => {
-    expect(cli(["deploy", "_volumes", "--env", "production"], { MULTITIER_HOSTS_DIR: undefined, MULTITIER_PLAYBOOKS_DIR: undefined }).lines).toEqual(['argument service: "_volumes" is not a service (playbooks/_volumes.yml holds tasks that playbooks import); services: analysis, database, notebook, webapp']);
+    expect(cli(["deploy", "_volumes", "--env", "production"], { MULTITIER_HOSTS_DIR: undefined, MULTITIER_PLAYBOOKS_DIR: undefined }).lines).toEqual(['argument service: "_volumes" is not a service (playbooks/_volumes.yml holds tasks that playbooks import); services: analysis, database, monitoring, notebook, webapp']);
   });
 });

@@ -34,7 +34,7 @@ describe("environment names", () => {
       fs.copyFileSync(path.join(ROOT, "hosts", "staging.yaml"), path.join(dir, "hosts", "Staging_1.yaml"));
       const r = cli(["validate", "--no-terraform"], dir);
       expect(r.stderr).toBe("hosts/Staging_1.yaml: expected a file name <env>.yaml with <env> matching ^[a-z][a-z0-9-]*$ (lower-case letters, digits, dashes)\n");
-      expect(r.status).toBe(2);
+      expect(r.status).toBe(1);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

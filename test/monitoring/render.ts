@@ -20,8 +20,13 @@ export { ROOT };
 export const VAULT = { ...TEST_VAULT, monitoring: { smtp: { username: "AKIDEXAMPLEUSER", password: "smtp p@ss\"word" } } };
 
 /** Hosts get their fixed IPs, or .10, .11 … of their subnet as the lab and AWS would pick. */
+/** hosts/<env>.yaml; for "lab", the lab with monitoring declared (fixtures/hosts/lab.yaml) until hosts/lab.yaml has it */
+export function envFileFor(envName: string): string {
+  return envName === "lab" ? path.join(__dirname, "fixtures", "hosts", "lab.yaml") : path.join(ROOT, "hosts", `${envName}.yaml`);
+}
+
 export function inventoryFor(envName: string, bastionPrivateIp = "192.168.0.10"): Inventory {
-  const env = loadEnvironmentFile(path.join(ROOT, "hosts", `${envName}.yaml`));
+  const env = loadEnvironmentFile(envFileFor(envName));
   const next: Record<string, number> = { public: 10, private: 10 };
   const subnetBase = (kind: "public" | "private") => (kind === "public" ? env.network.publicSubnets[0] : env.network.privateSubnets[0]).split("/")[0].split(".").slice(0, 3).join(".");
   const hosts: InventoryHost[] = env.hosts.map((h) => {

@@ -47,7 +47,8 @@ describe("preflight of the shipped playbooks", () => {
   test("an environment without vars: each missing variable once, where a playbook or template first uses it", () => {
     expect(preflight(envFrom(withoutVars), listServices(), false).map((e) => e.message)).toEqual([
       'playbooks/_emission.yml:10:3 [2].when: expected variable "standins" under vars: in hosts/staging.yaml (tier analysis uses it here), got nothing',
-      'playbooks/analysis.yml:4:3 [0].vars.app_user: expected variable "emission" under vars: in hosts/staging.yaml (tier analysis uses it here), got nothing',
+      'playbooks/_supervised.yml:3:3 [0].vars.program.user: expected variable "prometheus" under vars: in hosts/staging.yaml (tier database uses it here), got nothing',
+      'playbooks/analysis.yml:5:3 [0].vars.app_user: expected variable "emission" under vars: in hosts/staging.yaml (tier analysis uses it here), got nothing',
       'playbooks/notebook.yml:3:3 [0].vars.app_user: expected variable "jupyter" under vars: in hosts/staging.yaml (tier notebook uses it here), got nothing',
       'templates/db.conf.hbs:3:43 mongodb.users: expected variable "mongodb" under vars: in hosts/staging.yaml (tier analysis uses it here), got nothing',
       'templates/nginx-emission.conf.hbs:7:19 tls.serverName: expected variable "tls" under vars: in hosts/staging.yaml (tier webapp uses it here), got nothing',
@@ -126,15 +127,15 @@ describe("plays and tiers that match nothing", () => {
 });
 
 describe("multitier validate checks the playbooks against each environment (real CLI)", () => {
-  test("an environment without vars: exit 2 and the missing variables, one line each", () => {
+  test("an environment without vars: exit 1 (bad input) and the missing variables, one line each", () => {
     const hosts = path.join(tmp, "hosts-novars");
     fs.mkdirSync(hosts, { recursive: true });
     fs.writeFileSync(path.join(hosts, "staging.yaml"), withoutVars);
     const r = spawnSync(process.execPath, [path.join(ROOT, "bin", "multitier.js"), "validate", "--no-terraform"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, MULTITIER_HOSTS_DIR: hosts } });
     const lines = r.stderr.trim().split("\n");
-    expect(lines).toHaveLength(5);
-    expect(lines[1]).toBe(`playbooks/analysis.yml:4:3 [0].vars.app_user: expected variable "emission" under vars: in ${hosts}/staging.yaml (tier analysis uses it here), got nothing`);
+    expect(lines).toHaveLength(6);
+    expect(lines[2]).toBe(`playbooks/analysis.yml:5:3 [0].vars.app_user: expected variable "emission" under vars: in ${hosts}/staging.yaml (tier analysis uses it here), got nothing`);
     expect(r.stdout).toBe("");
-    expect(r.status).toBe(2);
+    expect(r.status).toBe(1);
   });
 });

@@ -103,14 +103,14 @@ describe("validate refuses removing a host with data unless retired", () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  test("deployed hosts (outputs.json): count 3 → 2 names webapp-3 and database-3 and their data volumes, exit 2", () => {
+  test("deployed hosts (outputs.json): count 3 → 2 names webapp-3 and database-3 and their data volumes, exit 1 (bad input)", () => {
     const hosts: Record<string, unknown> = {};
     for (const t of ["webapp", "database"])
       for (const n of [t, `${t}-2`, `${t}-3`]) hosts[n] = { tier: t, privateIp: "192.168.0.9", volumes: { log: { device: "/dev/sdg", mountPoint: "/log", filesystem: "ext4" } } };
     fs.writeFileSync(path.join(dir, "hosts", "production.outputs.json"), JSON.stringify({ inventory: { value: { bastion: {}, hosts }, type: "object", sensitive: false } }));
     write(production(2));
     const r = run();
-    expect(r.status).toBe(2);
+    expect(r.status).toBe(1); // bad input: one meaning per exit code
     const lines = r.stderr.trim().split("\n");
     expect(lines).toHaveLength(2);
     expect(lines[0]).toContain("tiers.database.count: count 2 removes host database-3 and its data volume(s) data, journal, log (known from ");
@@ -130,7 +130,7 @@ describe("validate refuses removing a host with data unless retired", () => {
     git("commit", "-qm", "three");
     write(production(2));
     const r = run();
-    expect(r.status).toBe(2);
+    expect(r.status).toBe(1); // bad input: one meaning per exit code
     expect(r.stderr).toContain("count 2 removes host webapp-3 and its data volume(s) log (known from git HEAD)");
     // the webapp's log no longer holds data: only the database is refused
     write(production(2).replace("mountPoint: /log, filesystem: ext4, mountOptions: [defaults, noatime, noexec] }\n\n  analysis", "mountPoint: /log, filesystem: ext4, mountOptions: [defaults, noatime, noexec], holdsData: false }\n\n  analysis"));
@@ -148,7 +148,7 @@ describe("validate refuses removing a host with data unless retired", () => {
     git("commit", "-qam", "two");
     expect(run().status).toBe(0); // HEAD is the change itself
     const r = run("--base", "main");
-    expect(r.status).toBe(2);
+    expect(r.status).toBe(1); // bad input: one meaning per exit code
     expect(r.stderr).toContain("count 2 removes host webapp-3 and its data volume(s) log (known from git main)");
   });
 });
@@ -157,7 +157,7 @@ test("retire must name a host of the tier that is no longer declared", () => {
   const bad = production(2, "    retire: [database-2, webapp-3]\n");
   const { errors } = checkEnvironment(new YamlSource("hosts/production.yaml", bad));
   expect(errors.map((e) => e.message)).toEqual([
-    "hosts/production.yaml:56:14 tiers.database.retire[0]: host database-2 is still declared (count: 2); lower count to remove it, or drop it from retire",
-    'hosts/production.yaml:56:26 tiers.database.retire[1]: expected a host name of tier database (database, database-2, database-3 …), got "webapp-3"',
+    "hosts/production.yaml:58:14 tiers.database.retire[0]: host database-2 is still declared (count: 2); lower count to remove it, or drop it from retire",
+    'hosts/production.yaml:58:26 tiers.database.retire[1]: expected a host name of tier database (database, database-2, database-3 …), got "webapp-3"',
   ]);
 });

@@ -14,9 +14,10 @@ import { YamlSource } from "../../config/yamlsource";
 import type { Environment } from "../../config/environment";
 import { securityRules, type Rule } from "../../stacks/rules";
 import { ROOT, synthEnv, synthFile } from "./synth";
+import { envFileFor } from "../monitoring/render";
 
 const load = (name: string, edit: (t: string) => string = (t) => t): Environment => {
-  const { env, errors } = checkEnvironment(new YamlSource(`hosts/${name}.yaml`, edit(fs.readFileSync(path.join(ROOT, "hosts", `${name}.yaml`), "utf8"))));
+  const { env, errors } = checkEnvironment(new YamlSource(`hosts/${name}.yaml`, edit(fs.readFileSync(envFileFor(name), "utf8"))));
   if (!env) throw new Error(errors.map((e) => e.message).join("\n"));
   return env;
 };
