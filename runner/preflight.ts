@@ -19,6 +19,10 @@ import { ANY, missingInExpression, missingInTemplate, type Missing } from "./tem
 
 const matches = (play: Play, h: HostSpec) => playMatches(play.hosts, { name: h.name, tier: h.tier } as InventoryHost);
 
+/** The bastion as a target: only plays naming it reach it (runner/selection.ts); it has no tier spec or volumes. */
+const BASTION = { name: "bastion", tier: "bastion", volumes: [] } as unknown as HostSpec;
+const targetsOf = (env: Environment): HostSpec[] => [...env.hosts, BASTION];
+
 /**
  * Errors for running `services` on `env`, sorted by file:line:col. `explicit`: the operator
  * named the services (a service with no hosts here is refused); otherwise (validate, `all`)
@@ -32,13 +36,15 @@ export function preflight(env: Environment, services: string[], explicit: boolea
   for (const service of services) {
     const book = tryLoad(service, errors, load);
     if (!book) continue;
+    // a service is for this environment when a play reaches one of its tier hosts (a play for
+    // the bastion alone does not make monitoring a service of an environment without the tier)
     if (!book.plays.some((p) => env.hosts.some((h) => matches(p, h)))) {
       if (explicit)
         errors.push(new InputError("argument", 0, 0, "service", `environment ${env.name} has no tier or host for "${service}" (${book.file} targets hosts: ${[...new Set(book.plays.map((p) => p.hosts))].join(", ")}); its tiers: ${tiers.join(", ")}`));
       continue;
     }
     for (const play of [...(common?.plays ?? []), ...book.plays]) {
-      const hosts = env.hosts.filter((h) => matches(play, h));
+      const hosts = targetsOf(env).filter((h) => matches(play, h));
       if (hosts.length === 0) {
         errors.push(new InputError(play.where.file, play.where.line, play.where.col, `${play.where.field}.hosts`, `expected a tier or host of ${env.file} (tiers: ${tiers.join(", ")}), got "${play.hosts}": this play would run nowhere`));
         continue;
@@ -65,14 +71,14 @@ function tryLoad(service: string, errors: InputError[], load: (service: string) 
 }
 
 function hostShape(env: Environment, h: HostSpec): Record<string, unknown> {
-  const tier = env.tiers[h.tier];
+  const user = h.tier === "bastion" ? env.bastion.user : env.tiers[h.tier].user;
   const volumes = Object.fromEntries(h.volumes.map((v) => [v.name, { ...v, volumeId: ANY }]));
-  return { name: h.name, tier: h.tier, privateIp: ANY, ipv6: ANY, user: tier.user ?? env.sshUser, volumes };
+  return { name: h.name, tier: h.tier, privateIp: ANY, ipv6: ANY, user: user ?? env.sshUser, volumes };
 }
 
 /** The variables a task sees on host `h`, as far as they are known before connecting. */
 function shape(env: Environment, play: Play, task: Task | undefined, h: HostSpec): Record<string, unknown> {
-  const tier = env.tiers[h.tier];
+  const tier = env.tiers[h.tier] ?? { vars: {} }; // the bastion has no tier spec
   const { hosts: _h, file: _f, ...envView } = env;
   const groups: Record<string, unknown[]> = {};
   for (const x of env.hosts) (groups[x.tier] ??= []).push(hostShape(env, x));
@@ -86,6 +92,7 @@ function shape(env: Environment, play: Play, task: Task | undefined, h: HostSpec
     host: hostShape(env, h),
     groups,
     hosts: Object.fromEntries(env.hosts.map((x) => [x.name, hostShape(env, x)])),
+    bastion: { privateIp: ANY }, // runner/vars.ts: from the inventory
     facts: ANY,
     vault: ANY,
     ...(task?.loop ? { item: ANY } : {}),

@@ -104,8 +104,13 @@ export function missingInTemplate(text: string, root: Record<string, unknown>, h
       if (s.type === "MustacheStatement") call(s as hbs.AST.MustacheStatement, stack, params);
       else if (s.type === "BlockStatement") {
         const b = s as hbs.AST.BlockStatement;
-        call(b, stack, params);
         const name = (b.path as hbs.AST.PathExpression).original;
+        const test = b.params[0];
+        if ((name === "if" || name === "unless") && test?.type === "PathExpression" && (test as hbs.AST.PathExpression).parts.length > 1) {
+          // {{#if a.b}} tests whether an optional a.b is there: only its parent a must exist
+          const t = test as hbs.AST.PathExpression;
+          path({ ...t, parts: t.parts.slice(0, -1), original: t.original.slice(0, t.original.lastIndexOf(".")) }, stack, params);
+        } else call(b, stack, params);
         const inner = new Set([...params, ...(b.program?.blockParams ?? [])]);
         // inside {{#if a.b}} or {{#if (lookup a "b")}}, a.b is known to exist (a guard); {{#unless}}: in its else
         const guard = guardOf(b.params[0]);
