@@ -3,8 +3,8 @@
  * the runner connects to. A host's name never depends on how many hosts its tier has: the
  * first host is `<tier>`, the next ones `<tier>-2`, `<tier>-3` … (1-based), so growing a
  * tier only adds hosts and shrinking it removes the highest-numbered ones. The AWS Name tag
- * is `<prefix>-<host name>`; the host's fixed IP is `privateIps[n-1]` and its AZ is chosen
- * by its number, so both follow the host.
+ * is `<prefix>-<host name>` (made in stacks/names.ts); the host's fixed IP is
+ * `privateIps[n-1]` and its AZ is chosen by its number, so both follow the host.
  */
 import * as path from "path";
 import type { EnvironmentSpec, TierSpec, VolumeSpec } from "./schema";

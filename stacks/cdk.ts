@@ -9,6 +9,8 @@
  * Node >= 22) is this file plus package.json.
  */
 export { App, Fn, LocalBackend, S3Backend, TerraformOutput, TerraformStack, Testing } from "cdktf";
+/** the logical-id function cdktf names resources with (stacks/identities.ts rebuilds old addresses) */
+export { makeUniqueId } from "cdktf/lib/private/unique";
 export { Construct } from "constructs";
 export { DataAwsAmi } from "@cdktf/provider-aws/lib/data-aws-ami";
 export { DefaultNetworkAcl } from "@cdktf/provider-aws/lib/default-network-acl";

@@ -5,16 +5,24 @@
  * policy takes it with the other volumes of its instance (snapshot-policy.ts).
  */
 import { Construct, EbsVolume, VolumeAttachment } from "./cdk";
-import type { Environment } from "../config/environment";
 import type { VolumeSpec } from "../config/schema";
+import { volumeName } from "./names";
 
 export interface DataVolumeProps {
-  env: Environment;
-  host: string;
-  tier: string;
-  volume: VolumeSpec;
-  availabilityZone: string;
-  instanceId: string;
+  /** the environment's prefix: the Name tag starts with it (stacks/names.ts) */
+  readonly prefix: string;
+  /** the host it is attached to, e.g. database-2 */
+  readonly host: string;
+  readonly tier: string;
+  /** the declared volume (its defaults were applied from config/defaults.ts when the file was read) */
+  readonly volume: Pick<VolumeSpec, "name" | "sizeGb" | "type" | "iops" | "throughput" | "device" | "mountPoint" | "holdsData">;
+  /**
+   * the KMS key the volume is encrypted with
+   * @default - the account's AWS-managed EBS key
+   */
+  readonly kmsKeyId?: string;
+  readonly availabilityZone: string;
+  readonly instanceId: string;
 }
 
 export class DataVolume extends Construct {
@@ -23,7 +31,7 @@ export class DataVolume extends Construct {
 
   constructor(scope: Construct, id: string, props: DataVolumeProps) {
     super(scope, id);
-    const { env, volume: v } = props;
+    const { prefix, volume: v } = props;
     this.ebs = new EbsVolume(this, "ebs", {
       availabilityZone: props.availabilityZone,
       size: v.sizeGb,
@@ -31,9 +39,9 @@ export class DataVolume extends Construct {
       iops: v.iops,
       throughput: v.throughput,
       encrypted: true,
-      kmsKeyId: env.kmsKeyId,
+      kmsKeyId: props.kmsKeyId,
       tags: {
-        Name: `${env.prefix}-${props.host}-${v.name}`,
+        Name: volumeName(prefix, props.host, v.name),
         Tier: props.tier,
         Host: props.host,
         Volume: v.name,

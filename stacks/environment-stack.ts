@@ -1,7 +1,9 @@
 /**
  * One Terraform stack per environment file: provider (region, default tags), backend,
  * network, security groups, key pair, bastion, the tiers' instances and volumes, the
- * snapshot policy and the runner's inventory output.
+ * snapshot policy and the runner's inventory output. This is the one place that reads the
+ * whole Environment: each construct gets narrow props (what it uses), mapped here, and
+ * every AWS name comes from stacks/names.ts.
  */
 import { App, AwsProvider, Construct, DataAwsAmi, Fn, KeyPair, LocalBackend, S3Backend, TerraformStack } from "./cdk";
 import type { Environment } from "../config/environment";
@@ -9,11 +11,12 @@ import { DataVolume } from "./data-volume";
 import { moveFromLegacyNames, serverId, volumeId } from "./identities";
 import { InventoryOutput } from "./inventory-output";
 import { markMonitoringGroup } from "./monitoring";
-import { defaultTags } from "./names";
+import { defaultTags, keyPairName, snapshotTagValue } from "./names";
 import { Network } from "./network";
+import { BASTION, securityRules } from "./rules";
 import { SecurityGroups } from "./security-groups";
 import { Server } from "./server";
-import { SnapshotPolicy, SNAPSHOT_TAG, snapshotTagValue } from "./snapshot-policy";
+import { SnapshotPolicy, SNAPSHOT_TAG } from "./snapshot-policy";
 import { backendPath } from "./state";
 
 export interface EnvironmentStackProps {
@@ -24,12 +27,21 @@ export class EnvironmentStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id);
     const { env } = props;
-    new AwsProvider(this, "aws", { region: env.region, defaultTags: [{ tags: defaultTags(env) }] });
+    const { prefix, kmsKeyId } = env;
+    const ipv6 = env.network.ipv6;
+    new AwsProvider(this, "aws", { region: env.region, defaultTags: [{ tags: defaultTags(env.name, prefix) }] });
     configureBackend(this, env);
 
-    const net = new Network(this, "network", { env });
-    const sgs = new SecurityGroups(this, "security", { env, vpcId: net.vpc.id });
-    markMonitoringGroup(env, sgs.groups);
+    const net = new Network(this, "network", {
+      prefix,
+      vpcCidr: env.network.vpcCidr,
+      availabilityZones: env.availabilityZones,
+      publicSubnets: env.network.publicSubnets,
+      privateSubnets: env.network.privateSubnets,
+      ipv6,
+    });
+    const sgs = new SecurityGroups(this, "security", { prefix, vpcId: net.vpc.id, groups: [BASTION, ...Object.keys(env.tiers)], rules: securityRules(env) });
+    markMonitoringGroup(env.monitoring?.enabled ? env.monitoring.tier : undefined, sgs.groups);
     const ami = new DataAwsAmi(this, "ubuntu", {
       mostRecent: true,
       owners: [env.ami.owner],
@@ -42,11 +54,11 @@ export class EnvironmentStack extends TerraformStack {
     // at plan time: the private key never leaves the operator's machine)
     const keyName = env.keyPair.name
       ? env.keyPair.name
-      : new KeyPair(this, "operator-key", { keyName: `${env.prefix}-operator`, publicKey: Fn.file(Fn.pathexpand(env.keyPair.publicKeyFile!)) }).keyName;
+      : new KeyPair(this, "operator-key", { keyName: keyPairName(prefix), publicKey: Fn.file(Fn.pathexpand(env.keyPair.publicKeyFile!)) }).keyName;
 
     const bastion = new Server(this, "bastion", {
-      env,
-      name: "bastion",
+      prefix,
+      name: BASTION,
       amiId: ami.id,
       instanceType: env.bastion.instanceType,
       subnetId: net.publicSubnets[0].id,
@@ -55,6 +67,8 @@ export class EnvironmentStack extends TerraformStack {
       securityGroupIds: [sgs.groups.bastion.id],
       keyName,
       rootVolumeGb: env.bastion.rootVolumeGb,
+      kmsKeyId,
+      ipv6,
       protect: false,
     });
 
@@ -64,7 +78,7 @@ export class EnvironmentStack extends TerraformStack {
       const tier = env.tiers[spec.tier];
       const subnets = spec.subnet === "public" ? net.publicSubnets : net.privateSubnets;
       const server = new Server(this, serverId(spec.name), {
-        env,
+        prefix,
         name: spec.name,
         tier: spec.tier,
         amiId: ami.id,
@@ -75,25 +89,28 @@ export class EnvironmentStack extends TerraformStack {
         securityGroupIds: [sgs.groups[spec.tier].id],
         keyName,
         rootVolumeGb: tier.rootVolumeGb,
+        kmsKeyId,
+        ipv6,
         protect: tier.volumes.some((v) => v.holdsData),
-        extraTags: snapshotted(spec.volumes) ? { [SNAPSHOT_TAG]: snapshotTagValue(env) } : undefined,
+        extraTags: snapshotted(spec.volumes) ? { [SNAPSHOT_TAG]: snapshotTagValue(prefix) } : undefined,
       });
       const volumes: Record<string, DataVolume> = {};
       for (const volume of spec.volumes)
         volumes[volume.name] = new DataVolume(this, volumeId(spec.name, volume.name), {
-          env,
+          prefix,
           host: spec.name,
           tier: spec.tier,
           volume,
+          kmsKeyId,
           availabilityZone: env.availabilityZones[spec.azIndex],
           instanceId: server.instance.id,
         });
       moveFromLegacyNames(spec, tier.count, server.instance, volumes);
-      return { spec, instance: server.instance, volumes };
+      return { spec, instance: server.instance, volumes, user: tier.user ?? env.sshUser };
     });
 
-    if (env.hosts.some((h) => snapshotted(h.volumes))) new SnapshotPolicy(this, "snapshots", { env });
-    new InventoryOutput(this, "outputs", { env, bastion: bastion.instance, hosts });
+    if (env.hosts.some((h) => snapshotted(h.volumes))) new SnapshotPolicy(this, "snapshots", { prefix, time: env.snapshots.time, retainDays: env.snapshots.retainDays });
+    new InventoryOutput(this, "outputs", { bastion: bastion.instance, bastionUser: env.bastion.user ?? env.sshUser, hosts, ipv6 });
   }
 }
 

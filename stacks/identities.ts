@@ -5,8 +5,7 @@
  * addresses: an environment applied with the old names changes no address without one.
  * (A moved block whose old address is not in the state is ignored by Terraform.)
  */
-import { makeUniqueId } from "cdktf/lib/private/unique";
-import type { Instance } from "./cdk";
+import { makeUniqueId, type Instance } from "./cdk";
 import { legacyHostName, type HostSpec } from "../config/environment";
 import type { DataVolume } from "./data-volume";
 

@@ -3,28 +3,45 @@
  * (see runner/inventory.ts). `make inventory ENV=…` saves it to hosts/<env>.outputs.json.
  */
 import { Construct, Fn, TerraformOutput, type Instance } from "./cdk";
-import type { Environment, HostSpec } from "../config/environment";
+import { D } from "../config/defaults";
+import type { HostSpec } from "../config/environment";
+import type { VolumeSpec } from "../config/schema";
 import type { DataVolume } from "./data-volume";
 
+/** One tier host as the runner sees it. */
+export interface InventoryHost {
+  readonly spec: Pick<HostSpec, "name" | "tier"> & { readonly volumes: readonly Pick<VolumeSpec, "name" | "device" | "mountPoint" | "filesystem" | "encryption">[] };
+  readonly instance: Instance;
+  /** the host's volumes by declared name */
+  readonly volumes: Readonly<Record<string, DataVolume>>;
+  /** SSH login user (the tier's `user` or the environment's `sshUser`) */
+  readonly user: string;
+}
+
 export interface InventoryOutputProps {
-  env: Environment;
-  bastion: Instance;
-  hosts: { spec: HostSpec; instance: Instance; volumes: Record<string, DataVolume> }[];
+  readonly bastion: Instance;
+  /** SSH login user on the bastion (`bastion.user` or the environment's `sshUser`) */
+  readonly bastionUser: string;
+  readonly hosts: readonly InventoryHost[];
+  /**
+   * each host's first IPv6 address in the output
+   * @default D.ipv6 (config/defaults.ts)
+   */
+  readonly ipv6?: boolean;
 }
 
 export class InventoryOutput extends Construct {
   constructor(scope: Construct, id: string, props: InventoryOutputProps) {
     super(scope, id);
-    const { env } = props;
-    const ipv6 = (i: Instance) => (env.network.ipv6 ? { ipv6: Fn.element(i.ipv6Addresses, 0) } : {});
+    const withIpv6 = props.ipv6 ?? D.ipv6;
+    const ipv6 = (i: Instance) => (withIpv6 ? { ipv6: Fn.element(i.ipv6Addresses, 0) } : {});
     const hosts: Record<string, unknown> = {};
     for (const h of props.hosts) {
-      const tier = env.tiers[h.spec.tier];
       hosts[h.spec.name] = {
         tier: h.spec.tier,
         privateIp: h.instance.privateIp,
         ...ipv6(h.instance),
-        user: tier.user ?? env.sshUser,
+        user: h.user,
         volumes: Object.fromEntries(
           h.spec.volumes.map((v) => [
             v.name,
@@ -36,7 +53,7 @@ export class InventoryOutput extends Construct {
     new TerraformOutput(scope, "inventory", {
       description: "hosts, addresses and volume ids for the multitier runner",
       value: {
-        bastion: { publicIp: props.bastion.publicIp, privateIp: props.bastion.privateIp, user: env.bastion.user ?? env.sshUser },
+        bastion: { publicIp: props.bastion.publicIp, privateIp: props.bastion.privateIp, user: props.bastionUser },
         hosts,
       },
     });

@@ -5,11 +5,18 @@
  * alert destination: the SMTP relay's port (587) and the webhook's port when it is not 80/443
  * (which every server may already reach for package updates). Nothing else is opened.
  */
-import type { Environment } from "../config/environment";
-import { webhookPort } from "../config/monitoring";
+import { webhookPort, type MonitoringSpec } from "../config/monitoring";
 import type { Rule } from "./rules";
 
-export function monitoringRules(env: Environment, groups: string[]): Rule[] {
+/** What the monitoring rules are computed from: these fields of an environment. */
+export interface MonitoringRulesInput {
+  /** IPv6 peers (::/0) beside IPv4 ones when on */
+  readonly network: { readonly ipv6: boolean };
+  /** @default - no monitoring: no rules */
+  readonly monitoring?: MonitoringSpec;
+}
+
+export function monitoringRules(env: MonitoringRulesInput, groups: string[]): Rule[] {
   const m = env.monitoring;
   if (!m?.enabled) return [];
   const rules: Rule[] = [];

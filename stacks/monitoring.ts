@@ -5,12 +5,11 @@
  * the one group allowed to reach node exporters from any other peer.
  */
 import type { SecurityGroup } from "./cdk";
-import type { Environment } from "../config/environment";
 
 export const MONITORING_ROLE_TAG = { key: "Role", value: "monitoring" } as const;
 
-export function markMonitoringGroup(env: Environment, groups: Record<string, SecurityGroup>): void {
-  const m = env.monitoring;
-  if (!m?.enabled || !groups[m.tier]) return;
-  groups[m.tier].addOverride(`tags.${MONITORING_ROLE_TAG.key}`, MONITORING_ROLE_TAG.value);
+/** `tier`: the monitoring tier, undefined when monitoring is off (then nothing is marked). */
+export function markMonitoringGroup(tier: string | undefined, groups: Record<string, SecurityGroup>): void {
+  if (tier === undefined || !groups[tier]) return;
+  groups[tier].addOverride(`tags.${MONITORING_ROLE_TAG.key}`, MONITORING_ROLE_TAG.value);
 }

@@ -1,22 +1,52 @@
 /**
- * Names and tags in one place. Logical ids are built from names in the environment file
- * (tier, host, volume), never from list positions, so reordering a file does not rename —
- * and therefore replace — a resource.
+ * Every AWS name in one place: Name tags, resource names (security groups, the key pair, the
+ * snapshot role), the snapshot policy's target tag value and description. Each is built from
+ * the environment's `prefix` and names in the environment file (tier, host, volume), never
+ * from list positions, so reordering a file does not rename — and therefore replace — a
+ * resource. Constructs receive the prefix and call these; none builds a name inline.
  */
-import type { Environment } from "../config/environment";
 
-export function resourceName(env: Environment, ...parts: string[]): string {
-  return [env.prefix, ...parts].join("-");
+/** `<prefix>-<part>-<part>…`: the shape of every name below. */
+export function resourceName(prefix: string, ...parts: string[]): string {
+  return [prefix, ...parts].join("-");
 }
 
-export function tags(env: Environment, name: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { Name: resourceName(env, name), ...extra };
+/** A Name tag `<prefix>-<name>` plus any other tags. */
+export function tags(prefix: string, name: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { Name: resourceName(prefix, name), ...extra };
 }
 
 /** Provider-wide tags (every resource gets them through `default_tags`). */
-export function defaultTags(env: Environment): Record<string, string> {
-  return { Environment: env.name, Project: "multitier", ManagedBy: "cdktf", Prefix: env.prefix };
+export function defaultTags(environment: string, prefix: string): Record<string, string> {
+  return { Environment: environment, Project: "multitier", ManagedBy: "cdktf", Prefix: prefix };
 }
+
+/** An instance's Name tag: `<prefix>-<host>` (host is "bastion" or a tier host, e.g. webapp-2). */
+export const hostName = (prefix: string, host: string) => resourceName(prefix, host);
+
+/** An instance's root volume Name tag: `<prefix>-<host>-root`. */
+export const rootVolumeName = (prefix: string, host: string) => resourceName(prefix, host, "root");
+
+/** A declared volume's Name tag: `<prefix>-<host>-<volume>`. */
+export const volumeName = (prefix: string, host: string, volume: string) => resourceName(prefix, host, volume);
+
+/** A security group's name: `<prefix>-<group>` (group is "bastion" or a tier). */
+export const securityGroupName = (prefix: string, group: string) => resourceName(prefix, group);
+
+/** A security group's Name tag: `<prefix>-<group>-sg`. */
+export const securityGroupTagName = (prefix: string, group: string) => resourceName(prefix, group, "sg");
+
+/** The imported operator key pair: `<prefix>-operator`. */
+export const keyPairName = (prefix: string) => resourceName(prefix, "operator");
+
+/** The snapshot policy's IAM role: `<prefix>-dlm`. */
+export const snapshotRoleName = (prefix: string) => resourceName(prefix, "dlm");
+
+/** The value of the tag the snapshot policy targets on instances: `<prefix>-daily`. */
+export const snapshotTagValue = (prefix: string) => resourceName(prefix, "daily");
+
+/** The snapshot policy's description (the provider allows letters, digits, spaces, _ and - only). */
+export const snapshotPolicyDescription = (prefix: string) => `${prefix} daily snapshots of data volumes`;
 
 /** A CIDR is IPv6 when it contains a colon. */
 export function isIpv6(cidr: string): boolean {

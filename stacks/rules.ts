@@ -10,10 +10,10 @@
  * IPv6 peers (::/0) are added beside IPv4 ones when the environment has IPv6.
  * Monitoring (monitoring-rules.ts) adds the node exporter port from the monitoring tier only.
  */
-import type { Environment } from "../config/environment";
 import { D } from "../config/defaults";
+import type { TierSpec } from "../config/schema";
 import { isIpv6 } from "./names";
-import { monitoringRules } from "./monitoring-rules";
+import { monitoringRules, type MonitoringRulesInput } from "./monitoring-rules";
 
 /** "bastion" or a tier name */
 export type GroupName = string;
@@ -32,7 +32,15 @@ export interface Rule {
 
 export const BASTION = "bastion";
 
-export function securityRules(env: Environment): Rule[] {
+/** What the rules are computed from: these fields of an environment (an Environment is one). */
+export interface SecurityRulesInput extends MonitoringRulesInput {
+  /** CIDRs that may SSH to the bastion; `operators` in a tier's peers means these */
+  readonly operatorCidrs: readonly string[];
+  /** each tier's served ports and egress list, by tier name */
+  readonly tiers: Readonly<Record<string, Pick<TierSpec, "serves" | "egress">>>;
+}
+
+export function securityRules(env: SecurityRulesInput): Rule[] {
   const rules: Rule[] = [];
   const anywhere = env.network.ipv6 ? ["0.0.0.0/0", "::/0"] : ["0.0.0.0/0"];
   const usable = (cidr: string) => env.network.ipv6 || !isIpv6(cidr);

@@ -7,13 +7,17 @@
  * which is exactly the reference template's flaw fixed.
  */
 import { Construct, SecurityGroup, VpcSecurityGroupEgressRule, VpcSecurityGroupIngressRule } from "./cdk";
-import type { Environment } from "../config/environment";
-import { isIpv6, tags } from "./names";
-import { BASTION, ruleId, securityRules } from "./rules";
+import { isIpv6, securityGroupName, securityGroupTagName } from "./names";
+import { BASTION, ruleId, type GroupName, type Rule } from "./rules";
 
 export interface SecurityGroupsProps {
-  env: Environment;
-  vpcId: string;
+  /** the environment's prefix: group names and Name tags start with it (stacks/names.ts) */
+  readonly prefix: string;
+  readonly vpcId: string;
+  /** one group each: "bastion" and every tier */
+  readonly groups: readonly GroupName[];
+  /** every rule of every group (rules.ts `securityRules`) */
+  readonly rules: readonly Rule[];
 }
 
 export class SecurityGroups extends Construct {
@@ -22,17 +26,17 @@ export class SecurityGroups extends Construct {
 
   constructor(scope: Construct, id: string, props: SecurityGroupsProps) {
     super(scope, id);
-    const { env, vpcId } = props;
-    for (const name of [BASTION, ...Object.keys(env.tiers)]) {
+    const { prefix, vpcId } = props;
+    for (const name of props.groups) {
       this.groups[name] = new SecurityGroup(this, `${name}-sg`, {
-        name: `${env.prefix}-${name}`,
+        name: securityGroupName(prefix, name),
         description: name === BASTION ? "SSH hop host: SSH from the operators only" : `${name} tier`,
         vpcId,
         revokeRulesOnDelete: true,
-        tags: tags(env, `${name}-sg`, name === BASTION ? {} : { Tier: name }),
+        tags: { Name: securityGroupTagName(prefix, name), ...(name === BASTION ? {} : { Tier: name }) },
       });
     }
-    for (const r of securityRules(env)) {
+    for (const r of props.rules) {
       const common = {
         securityGroupId: this.groups[r.group].id,
         ipProtocol: r.protocol,

@@ -7,25 +7,42 @@
  * instance must never be replaced (and its data lost) because a newer image appeared.
  */
 import { Construct, Instance } from "./cdk";
-import type { Environment } from "../config/environment";
+import { D } from "../config/defaults";
+import { hostName, rootVolumeName } from "./names";
 
 export interface ServerProps {
-  env: Environment;
+  /** the environment's prefix: Name tags start with it (stacks/names.ts) */
+  readonly prefix: string;
   /** host name, e.g. webapp or webapp-2 */
-  name: string;
-  tier?: string;
-  amiId: string;
-  instanceType: string;
-  subnetId: string;
-  public: boolean;
-  privateIp?: string;
-  securityGroupIds: string[];
-  keyName: string;
-  rootVolumeGb: number;
+  readonly name: string;
+  /**
+   * the host's tier (its Tier tag)
+   * @default "bastion"
+   */
+  readonly tier?: string;
+  readonly amiId: string;
+  readonly instanceType: string;
+  readonly subnetId: string;
+  readonly public: boolean;
+  /** @default - AWS picks one in the subnet */
+  readonly privateIp?: string;
+  readonly securityGroupIds: string[];
+  readonly keyName: string;
+  readonly rootVolumeGb: number;
+  /**
+   * the KMS key of the encrypted root volume
+   * @default - the account's AWS-managed EBS key
+   */
+  readonly kmsKeyId?: string;
+  /**
+   * one IPv6 address (the subnet must have an IPv6 range)
+   * @default D.ipv6 (config/defaults.ts)
+   */
+  readonly ipv6?: boolean;
   /** refuse API termination (hosts whose tier holds data) */
-  protect: boolean;
+  readonly protect: boolean;
   /** more instance tags (e.g. the snapshot policy's target tag) */
-  extraTags?: Record<string, string>;
+  readonly extraTags?: Record<string, string>;
 }
 
 export class Server extends Construct {
@@ -33,14 +50,14 @@ export class Server extends Construct {
 
   constructor(scope: Construct, id: string, props: ServerProps) {
     super(scope, id);
-    const { env } = props;
+    const { prefix } = props;
     this.instance = new Instance(this, "instance", {
       ami: props.amiId,
       instanceType: props.instanceType,
       subnetId: props.subnetId,
       privateIp: props.privateIp,
       associatePublicIpAddress: props.public,
-      ipv6AddressCount: env.network.ipv6 ? 1 : undefined,
+      ipv6AddressCount: (props.ipv6 ?? D.ipv6) ? 1 : undefined,
       vpcSecurityGroupIds: props.securityGroupIds,
       keyName: props.keyName,
       ebsOptimized: true,
@@ -50,14 +67,14 @@ export class Server extends Construct {
         volumeType: "gp3",
         volumeSize: props.rootVolumeGb,
         encrypted: true,
-        kmsKeyId: env.kmsKeyId,
+        kmsKeyId: props.kmsKeyId,
         deleteOnTermination: true,
         // root-volume tags here, not in volume_tags: the provider documents that volume_tags
         // conflicts with aws_ebs_volume + aws_volume_attachment managed separately (our data
         // volumes), each apply would rewrite the other's tags
-        tags: { Name: `${env.prefix}-${props.name}-root`, Tier: props.tier ?? "bastion" },
+        tags: { Name: rootVolumeName(prefix, props.name), Tier: props.tier ?? "bastion" },
       },
-      tags: { Name: `${env.prefix}-${props.name}`, Tier: props.tier ?? "bastion", Host: props.name, ...props.extraTags },
+      tags: { Name: hostName(prefix, props.name), Tier: props.tier ?? "bastion", Host: props.name, ...props.extraTags },
       lifecycle: { ignoreChanges: ["ami"] },
     });
   }

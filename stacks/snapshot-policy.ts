@@ -7,14 +7,25 @@
  * snapshot of a set carries the same `instance-id` and `snapshot-time` tags (docs/restore.md).
  */
 import { Construct, DlmLifecyclePolicy, IamRole, IamRolePolicyAttachment } from "./cdk";
-import type { Environment } from "../config/environment";
+import { D } from "../config/defaults";
+import { snapshotPolicyDescription, snapshotRoleName, snapshotTagValue } from "./names";
+
+/** The tag the policy targets on instances; its value is `snapshotTagValue(prefix)` (stacks/names.ts). */
 export const SNAPSHOT_TAG = "SnapshotPolicy";
 
-/** The tag value the policy targets on instances. */
-export const snapshotTagValue = (env: Environment) => `${env.prefix}-daily`;
-
 export interface SnapshotPolicyProps {
-  env: Environment;
+  /** the environment's prefix: the role, the target tag and the description carry it (stacks/names.ts) */
+  readonly prefix: string;
+  /**
+   * UTC time of the daily snapshot, HH:MM
+   * @default D.snapshotTime (config/defaults.ts)
+   */
+  readonly time?: string;
+  /**
+   * daily snapshots kept
+   * @default D.snapshotRetainDays (config/defaults.ts)
+   */
+  readonly retainDays?: number;
 }
 
 export class SnapshotPolicy extends Construct {
@@ -22,9 +33,9 @@ export class SnapshotPolicy extends Construct {
 
   constructor(scope: Construct, id: string, props: SnapshotPolicyProps) {
     super(scope, id);
-    const { env } = props;
+    const { prefix } = props;
     const role = new IamRole(this, "role", {
-      name: `${env.prefix}-dlm`,
+      name: snapshotRoleName(prefix),
       assumeRolePolicy: JSON.stringify({
         Version: "2012-10-17",
         Statement: [{ Effect: "Allow", Principal: { Service: "dlm.amazonaws.com" }, Action: "sts:AssumeRole" }],
@@ -36,12 +47,12 @@ export class SnapshotPolicy extends Construct {
     });
     this.policy = new DlmLifecyclePolicy(this, "policy", {
       // the provider allows letters, digits, spaces, _ and - only (terraform validate refused a colon)
-      description: `${env.prefix} daily snapshots of data volumes`,
+      description: snapshotPolicyDescription(prefix),
       executionRoleArn: role.arn,
       state: "ENABLED",
       policyDetails: {
         resourceTypes: ["INSTANCE"],
-        targetTags: { [SNAPSHOT_TAG]: snapshotTagValue(env) },
+        targetTags: { [SNAPSHOT_TAG]: snapshotTagValue(prefix) },
         parameters: { excludeBootVolume: true },
         schedule: [
           {
@@ -49,8 +60,8 @@ export class SnapshotPolicy extends Construct {
             copyTags: true,
             // the same on every snapshot of one set: how a restore finds the volumes that belong together
             variableTags: { "instance-id": "$(instance-id)", "snapshot-time": "$(timestamp)" },
-            createRule: { interval: 24, intervalUnit: "HOURS", times: [env.snapshots.time] },
-            retainRule: { count: env.snapshots.retainDays },
+            createRule: { interval: 24, intervalUnit: "HOURS", times: [props.time ?? D.snapshotTime] },
+            retainRule: { count: props.retainDays ?? D.snapshotRetainDays },
           },
         ],
       },
