@@ -74,7 +74,8 @@ const CASES: Case[] = [
   { name: "playbook: import of a missing file", mutate: (d) => edit(pb(d), "  tasks:\n", "  tasks:\n    - import_tasks: _nothing.yml\n"), expect: /\[0\]\.tasks\[0\]\.import_tasks: .*_nothing\.yml not found$/ },
   { name: "playbook: invalid cron schedule", mutate: (d) => edit(pb(d), "  tasks:\n", "  tasks:\n    - name: cron\n      cron: { user: root, name: x, jobs: [{ name: j, schedule: \"61 * * * *\", job: \"true\" }] }\n"), expect: /faults\.yml:\d+:\d+ \[0\]\.tasks\[0\]\.cron\.jobs\[0\]\.schedule: expected a cron schedule \(5 fields such as "\*\/10 \* \* \* \*", or @daily, @hourly, @reboot …\), got "61 \* \* \* \*"$/ },
   { name: "playbook: command with shell syntax", mutate: (d) => edit(pb(d), "  tasks:\n", "  tasks:\n    - name: c\n      command: { cmd: \"echo hi > /tmp/x\" }\n"), expect: /\[0\]\.tasks\[0\]\.command\.cmd: shell syntax in a command .*use the shell module$/ },
-  { name: "CLI: unknown service (make deploy-x)", make: "deploy-x", expect: /^argument service: no service "x" \(no .*x\.yml\); known: .*faults/ },
+  // make itself refuses a target that names no playbooks/<service>.yml (nothing is run)
+  { name: "CLI: unknown service (make deploy-x)", make: "deploy-x", expect: /^Makefile:\d+: \*\*\* "x" is not a service: expected one of analysis database .*webapp\.\s+Stop\.$/ },
   // templates
   { name: "template: missing file", mutate: (d) => edit(pb(d), "src: big.hbs", "src: nope.hbs"), expect: /faults\.yml:\d+:\d+ \[0\]\.tasks\[2\]\.template\.src: template .*nope\.hbs not found$/ },
   // found before connecting (runner/preflight.ts): one line on stderr, nothing sent to any host
