@@ -15,9 +15,10 @@ import { ROOT } from "./plans";
 
 const PROD = fs.readFileSync(path.join(ROOT, "hosts", "production.yaml"), "utf8");
 
-function stackOf(text: string): any {
+function stackOf(text: string, change: (env: any) => void = () => undefined): any {
   const { env, errors } = checkEnvironment(new YamlSource("hosts/production.yaml", text));
   if (!env) throw new Error(errors.map((e) => e.message).join("\n"));
+  change(env);
   return synthEnv(env).json;
 }
 function edit(...edits: [string, string][]): string {
@@ -37,7 +38,8 @@ const resources = (a: Analysis) => a.groups.flatMap((g) => g.resources);
 const byType = (a: Analysis, type: string) => resources(a).filter((r) => r.type === type);
 
 test("a region change raises the banner with what it means", () => {
-  const a = review(stackOf(edit(["region: us-east-1", "region: eu-west-1"])));
+  // the provider's region alone (validate would also ask for the new region's zones, which replaces everything)
+  const a = review(stackOf(PROD, (env) => (env.region = "eu-west-1")));
   expect(a.config).toEqual([expect.objectContaining({ subject: "provider aws region", before: "us-east-1", after: "eu-west-1" })]);
   expect(a.danger).toEqual([expect.objectContaining({ action: "change", address: "production: provider aws region" })]);
   const md = renderMarkdown(a);
@@ -87,10 +89,11 @@ test("moving the database instance (new fixed IP) replaces its three attachments
 });
 
 test("a replaced subnet replaces its instances, and they their attachments", () => {
-  const a = review(stackOf(edit(["privateSubnets: [192.168.1.0/24]", "privateSubnets: [192.168.2.0/24]"], ["privateIps: [192.168.1.100]", "privateIps: [192.168.2.100]"])));
+  const a = review(stackOf(edit(["privateSubnets: [192.168.1.0/24]", "privateSubnets: [192.168.2.0/24]"], ["privateIps: [192.168.1.100]", "privateIps: [192.168.2.100]"], ["privateIps: [192.168.1.50]", "privateIps: [192.168.2.50]"])));
   const r = (t: string) => byType(a, t).map((x) => [x.action, x.forcedBy]);
   expect(r("aws_subnet")).toEqual([["replace", ["cidr_block"]]]);
-  expect(r("aws_instance")).toEqual([["replace", ["private_ip", "subnet_id"]]]);
+  // the database and the monitoring host, both in the private subnet
+  expect(r("aws_instance")).toEqual(Array(2).fill(["replace", ["private_ip", "subnet_id"]]));
   expect(r("aws_volume_attachment")).toEqual(Array(3).fill(["replace", ["instance_id"]]));
   expect(r("aws_route_table_association")).toEqual([["replace", ["subnet_id"]]]);
 });
@@ -126,9 +129,9 @@ test("moved blocks: a tier of two named the old way (webapp-1) moves to the stab
   const inst = resources(a).find((r) => r.type === "aws_instance")!;
   expect([inst.action, inst.movedFrom]).toEqual(["update", "production:aws_instance.host-webapp-1_instance_AA0B27FE"]);
   expect(inst.attributes.map((x) => [x.path, x.before, x.after])).toEqual([
+    ["root_block_device.tags.Name", '"emission-webapp-1-root"', '"emission-webapp-root"'],
     ["tags.Host", '"webapp-1"', '"webapp"'],
     ["tags.Name", '"emission-webapp-1"', '"emission-webapp"'],
-    ["volume_tags.Name", '"emission-webapp-1-root"', '"emission-webapp-root"'],
   ]);
   // attachments: only moved (their references are read through the moved blocks)
   expect(byType(a, "aws_volume_attachment").map((r) => r.action)).toEqual(["no-op", "no-op"]);

@@ -87,7 +87,7 @@ suite("plans made by terraform", () => {
   const failing = { variable: { v: { default: "1" } } };
   const badResource = { input: "1", lifecycle: { precondition: [{ condition: '${var.v == "2"}', error_message: "v must be 2" }] } };
 
-  test("an errored plan with actions: Terraform's Plan line, 'Planning failed' above the fold, exit 2", () => {
+  test("an errored plan with actions: Terraform's Plan line, 'Planning failed' above the fold, exit 6 (planning failed: its own code)", () => {
     const p = planOf(undefined, { ...failing, ...data({ ok: { input: "1" }, bad: badResource }) });
     expect(JSON.parse(p.json.toString()).errored).toBe(true);
     const a = analyze(readPlans(p.json)[0]);
@@ -96,7 +96,7 @@ suite("plans made by terraform", () => {
     expect(top).toContain("**Planning failed.**");
     expect(top).not.toContain("No changes");
     const r = spawnSync(CLI, ["review", p.file], { encoding: "utf8" });
-    expect(r.status).toBe(2);
+    expect(r.status).toBe(6);
   }, 60_000);
 
   test("an errored plan with nothing planned says 'Planning failed', never 'No changes'", () => {
