@@ -78,7 +78,12 @@ export async function run(req: RunRequest, deps: RunDeps): Promise<{ code: numbe
   const { vault, filter } = deps.secrets(env);
   for (const service of services) {
     let book = load(service);
-    const hosts = [...limited, ...bastion].filter((h) => book.plays.some((p) => playMatches(p.hosts, h)));
+    const reach = (h: InventoryHost) => book.plays.some((p) => playMatches(p.hosts, h));
+    const tierHosts = limited.filter(reach);
+    // the bastion only for a service of this environment (one reaching a tier host here: the
+    // monitoring agent needs a monitoring tier), or when the operator names it in --limit
+    const hosts = tierHosts.length || limitItems.includes("bastion") ? [...tierHosts, ...bastion.filter(reach)] : [];
+    if (hosts.length === 0 && req.services.includes("all")) continue; // `all`: only the services this environment has
     if (req.command === "unlock") {
       const tiers = encryptedTiers(env, book).filter((t) => hosts.some((h) => h.tier === t));
       const unlock: Record<string, string> = {};
@@ -97,7 +102,7 @@ export async function run(req: RunRequest, deps: RunDeps): Promise<{ code: numbe
   const connector = await deps.connector(inv, req, filter);
   const reporter = deps.reporter ?? (req.json ? new JsonReporter() : new HumanReporter());
   const allHosts = [...new Set(runs.flatMap((r) => r.hosts.map((h) => h.name)))];
-  reporter.emit({ event: "start", env: env.name, command: req.command, services, check: req.check, diff: req.diff, hosts: allHosts });
+  reporter.emit({ event: "start", env: env.name, command: req.command, services: runs.map((r) => r.service), check: req.check, diff: req.diff, hosts: allHosts });
   const t0 = Date.now();
   const tags = req.command === "deploy" ? req.tags : ["restart"];
   // every run that may change hosts holds their locks; --check changes nothing and takes none
