@@ -32,6 +32,9 @@ maybe("rehearsal: deploy-all in the lab", () => {
   });
 
   test("a first dry run (--check) on fresh hosts exits 0, fails nothing, lists changes on every host and changes none", () => {
+    // what failed, host by host, so that a failure says which task and why
+    const failed = dry.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)).filter((e) => e.event === "task" && e.status === "failed").map((e) => `${e.host} ${e.task}: ${e.msg}`);
+    expect(failed).toEqual([]);
     expect(dry.stderr).toBe("");
     expect(dry.code).toBe(0);
     const recap = JSON.parse(dry.stdout.trim().split("\n").pop()!);
