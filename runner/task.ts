@@ -105,11 +105,12 @@ export async function runTask(agent: AgentClient, t: PreparedTask, opts: { seen?
       seen = await callUnlessEmpty(agent, t.module.probe(t.args, t.ctx, t.prepared));
     } catch (e) {
       if (e instanceof AgentLostError) throw e;
-      return { plan: { status: "failed", msg: t.ctx.mask(oneLine(e)) } };
+      return { plan: uncheckable(t, { status: "failed", msg: t.ctx.mask(oneLine(e)) }, opts.afterChanges) };
     }
   }
   const plan = planTask(t, seen);
   if (plan.status === "failed" && plan.pending && t.ctx.check && opts.afterChanges) return { plan: { status: "changed", msg: t.ctx.mask(`would ${plan.pending}`) } };
+  if (plan.status === "failed" && t.ctx.check && opts.afterChanges) return { plan: uncheckable(t, plan, true) };
   if (plan.status !== "changed" || t.ctx.check) return { plan };
   const apply = plan.apply ?? [];
   const also = opts.alsoProbe ?? [];
@@ -123,6 +124,17 @@ export async function runTask(agent: AgentClient, t: PreparedTask, opts: { seen?
   const applied = results.slice(0, apply.length);
   const problem = plan.verify ? plan.verify(applied) : defaultVerify(apply, applied);
   return { plan, applied, problem: problem === undefined ? undefined : t.ctx.mask(problem), next: results.slice(apply.length) };
+}
+
+/**
+ * Under --check, after an earlier task on this host would have changed something, a task that
+ * cannot be checked before that change (its user, package, file or service does not exist yet)
+ * is reported as what it would run, with the reason it could not be checked: a first dry run
+ * on a fresh host lists every change and exits 0. Anywhere else a failure stays a failure.
+ */
+function uncheckable(t: PreparedTask, plan: Plan, afterChanges: boolean | undefined): Plan {
+  if (!t.ctx.check || !afterChanges || plan.status !== "failed") return plan;
+  return { status: "changed", msg: t.ctx.mask(`would run after the earlier changes (cannot be checked before them: ${plan.msg})`) };
 }
 
 /** Every op ok and every sh op exit 0; else the last lines of what the command said. */
