@@ -34,13 +34,21 @@ export function shQuiet(cmd: string, args: string[], input?: string): boolean {
   }
 }
 
-export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<string> {
+/** `onStderr`: each line of stderr as it comes (progress of a long build) */
+export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; onStderr?: (line: string) => void } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
     let out = "";
     let err = "";
     child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
+    let partial = "";
+    child.stderr.on("data", (d) => {
+      err += d;
+      if (!opts.onStderr) return;
+      const lines = (partial + d).split("\n");
+      partial = lines.pop() ?? "";
+      for (const l of lines) opts.onStderr(l);
+    });
     child.on("error", (e) => reject(new CommandError(describe(cmd, args, null, e.message))));
     child.on("close", (code) => (code === 0 ? resolve(out) : reject(new CommandError(describe(cmd, args, code, err)))));
     child.stdin.on("error", () => undefined); // a tool that exits without reading its input

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Bring up one systemd lab host (lab.ts runs it per host, several at a time): a Debian root
+# booted with systemd as PID 1 by systemd-nspawn inside the host's network namespace NS
+# (already made and wired: eth0 with its address and default route).
+#   - root: an overlay on DIR/root, lower LOWER (the lab's copy of the cached Debian root,
+#     lab/rootfs.sh), writes in DIR/upper; mounted under the lab dir, so lab-down unmounts it;
+#   - identity, written before boot: /etc/hostname, /etc/hosts, /etc/machine-id, a DNS-less
+#     /etc/resolv.conf (no packet may leave the lab: packages come through the apt proxy the
+#     environment file names), the login user USER_ with PUBKEY and passwordless sudo (what
+#     cloud-init does on EC2), a fresh ed25519 host key for Debian's own sshd (ssh.service);
+#   - volumes: each loop device of LOOPS bound into the container (--bind of the device node:
+#     nothing else of the machine's /dev), and its Nitro link /dev/disk/by-id/<name> made at
+#     every boot by systemd-tmpfiles (/etc/tmpfiles.d/lab-volumes.conf: udev does not run in a
+#     container). Mounting needs CAP_SYS_ADMIN, which nspawn keeps by default: no capability
+#     is added;
+#   - cgroups: nspawn without a host systemd (--register=no --keep-unit) puts the container
+#     below its own cgroup, so it is started from a cgroup of its own per host
+#     (multitier-lab/MACHINE in the named systemd and unified hierarchies);
+#   - a keeper loop (DIR/keeper.pid, cwd DIR) that runs nspawn again when the container
+#     reboots (nspawn exits 133 on `systemctl reboot`, as systemd-nspawn@.service does), and
+#     writes the container's PID 1 to DIR/holder.pid at each boot.
+# Arguments are environment variables:
+#   NS DIR LOWER MACHINE HOSTNAME_ ADDR USER_ PUBKEY   LOOPS="/dev/loop7:nvme-Amazon_... ..."
+# Prints the pid of the container's systemd once it runs.
+set -euo pipefail
+: "${NS:?}" "${DIR:?}" "${LOWER:?}" "${MACHINE:?}" "${HOSTNAME_:?}" "${ADDR:?}" "${USER_:?}" "${PUBKEY:?}"
+LOOPS="${LOOPS:-}"
+R="$DIR/root"
+mkdir -p "$DIR/upper" "$DIR/work" "$R"
+rm -f "$DIR/holder.pid" "$DIR/nspawn.pid"
+mount -t overlay overlay -o "lowerdir=$LOWER,upperdir=$DIR/upper,workdir=$DIR/work" "$R"
+
+# identity (files only: nothing runs in the root before it boots, except useradd/ssh-keygen)
+echo "$HOSTNAME_" > "$R/etc/hostname"
+printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n%s %s\n' "$ADDR" "$HOSTNAME_" > "$R/etc/hosts"
+head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$R/etc/machine-id"
+rm -f "$R/etc/resolv.conf"
+printf '# lab host: no DNS server (no packet may leave the lab); names are in /etc/hosts\noptions timeout:1 attempts:1\n' > "$R/etc/resolv.conf"
+printf '# lab host %s: its volumes are mounted by the playbooks\n' "$HOSTNAME_" > "$R/etc/fstab"
+chroot "$R" useradd -m -s /bin/bash -p '*' "$USER_"
+install -d -m 0700 "$R/home/$USER_/.ssh"
+echo "$PUBKEY" > "$R/home/$USER_/.ssh/authorized_keys"
+chmod 0600 "$R/home/$USER_/.ssh/authorized_keys"
+chroot "$R" chown -R "$USER_:$USER_" "/home/$USER_/.ssh"
+echo "$USER_ ALL=(ALL) NOPASSWD:ALL" > "$R/etc/sudoers.d/90-lab"
+chmod 0440 "$R/etc/sudoers.d/90-lab"
+ssh-keygen -q -t ed25519 -N "" -C "root@$HOSTNAME_" -f "$R/etc/ssh/ssh_host_ed25519_key"
+cp "$R/etc/ssh/ssh_host_ed25519_key.pub" "$DIR/host_ed25519_key.pub"
+
+binds=()
+{
+  echo "# lab volumes: the Nitro by-id links udev would make on EC2 (lab/nspawn-up.sh)"
+  for pair in $LOOPS; do
+    dev=${pair%%:*} name=${pair#*:}
+    binds+=("--bind=$dev")
+    echo "L /dev/disk/by-id/$name - - - - ../../${dev#/dev/}"
+  done
+} > "$R/etc/tmpfiles.d/lab-volumes.conf"
+
+for h in systemd unified; do mkdir -p "/sys/fs/cgroup/$h/multitier-lab/$MACHINE"; done
+
+export DIR R NS MACHINE
+setsid -f /bin/bash -c '
+  cd "$DIR"
+  echo $$ > keeper.pid
+  for h in systemd unified; do echo $$ > "/sys/fs/cgroup/$h/multitier-lab/$MACHINE/cgroup.procs"; done
+  while :; do
+    systemd-nspawn --boot --register=no --keep-unit --quiet --console=read-only \
+      --network-namespace-path="/run/netns/$NS" --machine="$MACHINE" --directory="$R" "$@" \
+      </dev/null >>"$DIR/console.log" 2>&1 &
+    n=$!
+    echo $n > nspawn.pid
+    for _ in $(seq 1 400); do
+      c=$(cat /proc/$n/task/$n/children 2>/dev/null | tr -d " ") || true
+      if [ -n "$c" ] && [ "$(cat /proc/$c/comm 2>/dev/null)" = systemd ]; then echo "$c" > holder.pid.tmp && mv holder.pid.tmp holder.pid; break; fi
+      sleep 0.025
+    done
+    rc=0; wait $n || rc=$?
+    rm -f holder.pid
+    echo "$(date -Is) container exited ($rc)" >> keeper.log
+    [ $rc -eq 133 ] || break
+  done
+' keeper "${binds[@]}" </dev/null >>"$DIR/keeper.log" 2>&1
+
+for _ in $(seq 1 400); do [ -s "$DIR/holder.pid" ] && break; sleep 0.025; done
+[ -s "$DIR/holder.pid" ] || { echo "lab: $HOSTNAME_: the container did not start: $(tail -3 "$DIR/console.log" "$DIR/keeper.log" 2>/dev/null | tr '\n' ' ')" >&2; exit 1; }
+cat "$DIR/holder.pid"
