@@ -57,6 +57,32 @@ binds=()
   done
 } > "$R/etc/tmpfiles.d/lab-volumes.conf"
 
+# systemd's fstab generator ignores device entries in a container ("Running in a container,
+# ignoring fstab device entry"): this unit mounts them at boot as the generated units would on
+# EC2 (noauto lines stay down; nofail ones, the encrypted volumes, wait for `make unlock-<tier>`)
+cat > "$R/etc/systemd/system/lab-fstab.service" <<'UNIT'
+# lab host (lab/nspawn-up.sh): what systemd-fstab-generator does outside a container
+[Unit]
+Description=Mount the volumes in /etc/fstab (lab: no fstab generator in a container)
+DefaultDependencies=no
+After=systemd-tmpfiles-setup-dev.service systemd-remount-fs.service
+Before=local-fs.target
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -c 'mount -a -t xfs,ext4,ext3,ext2,btrfs || true'
+[Install]
+WantedBy=local-fs.target
+UNIT
+# a container may not set the machine's clock (no CAP_SYS_TIME, and it must not get it): as in
+# any container, chronyd follows time without steering the clock (-x) instead of being skipped
+# by its ConditionCapability (in place before the playbooks install chrony)
+mkdir -p "$R/etc/systemd/system/chrony.service.d"
+printf '%s\n' "# lab host (lab/nspawn-up.sh): no CAP_SYS_TIME in a container: run chronyd without clock control" \
+  "[Unit]" "ConditionCapability=" "[Service]" "ExecStart=" 'ExecStart=!/usr/sbin/chronyd $DAEMON_OPTS -x' > "$R/etc/systemd/system/chrony.service.d/lab-container.conf"
+mkdir -p "$R/etc/systemd/system/local-fs.target.wants"
+ln -sfn ../lab-fstab.service "$R/etc/systemd/system/local-fs.target.wants/lab-fstab.service"
+
 for h in systemd unified; do mkdir -p "/sys/fs/cgroup/$h/multitier-lab/$MACHINE"; done
 
 export DIR R NS MACHINE

@@ -21,7 +21,9 @@
  *
  * Probe: one sh op (`supervisorctl status <name>`, `systemctl is-active/is-enabled <name>`).
  * started/stopped/enabled say "nothing to do" when the service already is so; restarted and
- * reloaded always act (they are meant for handlers, which run only when notified).
+ * reloaded always act (they are meant for handlers, which run only when notified). A systemd
+ * unit whose file changed since systemd read it (NeedDaemonReload) gets `systemctl
+ * daemon-reload` before the action.
  * supervisorctl's words are checked after a change too: it may exit 0 on a spawn error.
  */
 import { z } from "zod";
@@ -59,7 +61,7 @@ function probeScript(a: Args, ctx: TaskContext): string {
   if (a.backend !== "supervisord" && ctx.facts.init === "systemd")
     // sd_booted(): PID 1 is systemd (facts) AND this root has /run/systemd/system (a container
     // or lab root sharing the machine's PID 1 does not)
-    lines.push(`if [ -d /run/systemd/system ]; then echo sd=yes; echo "sd_active=$(systemctl is-active ${n} 2>/dev/null)"; echo "sd_enabled=$(systemctl is-enabled ${n} 2>/dev/null)"; fi`);
+    lines.push(`if [ -d /run/systemd/system ]; then echo sd=yes; echo "sd_active=$(systemctl is-active ${n} 2>/dev/null)"; echo "sd_enabled=$(systemctl is-enabled ${n} 2>/dev/null)"; echo "sd_reload=$(systemctl show -p NeedDaemonReload --value ${n} 2>/dev/null)"; fi`);
   return lines.join("\n") || "true";
 }
 
@@ -88,6 +90,12 @@ function planService(a: Args, stdout: string, ctx: TaskContext): Plan {
   if (a.state === "reloaded") act("reload", backend === "supervisord" ? ctl("signal HUP") : ctl("reload"));
   if (a.enabled !== undefined && backend === "systemd" && a.enabled !== (out.sd_enabled === "enabled"))
     act(a.enabled ? "enable" : "disable", ctl(a.enabled ? "enable" : "disable"));
+  // a unit file changed since systemd read it (a template task before this one): as Ansible's
+  // daemon_reload, systemd re-reads it first, or the start/restart would use the old one
+  if (cmds.length && backend === "systemd" && out.sd_reload === "yes") {
+    cmds.unshift("systemctl daemon-reload");
+    what.unshift("daemon-reload");
+  }
   const now = backend === "supervisord" ? svState : out.sd_active || "unknown";
   if (cmds.length === 0) return { status: "ok", msg: `nothing to do (${backend}: ${now}${backend === "systemd" && out.sd_enabled ? `, ${out.sd_enabled}` : ""})` };
   const words = what.join(" + ");
