@@ -33,6 +33,8 @@ export interface AptProxy {
 }
 
 const PIDFILE = path.join(RUN_DIR, "apt-proxy.pid");
+/** apt-cacher-ng's transfer log: "time|I/O|bytes|client|path" lines (the client is a lab's bastion: NAT) */
+export const APT_PROXY_LOG = path.join(RUN_DIR, "apt-proxy-log", "apt-cacher.log");
 const ADDRFILE = path.join(RUN_DIR, "apt-proxy.addr");
 /** the machine's package cache for lab hosts (beside the cached Debian root) */
 export const cacheDir = () => process.env.LAB_CACHE_DIR || path.join(REPO, ".lab", "cache");

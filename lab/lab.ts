@@ -42,6 +42,7 @@ import { defaultKind, labRoot, removeNspawnLeftovers, requireNspawn, waitBooted,
 export type { LabHost, LabLink, LabState, LabVolume } from "./state";
 export type { HostKind } from "./nspawn";
 export { enterArgs, rebootHost, hostInit } from "./nspawn";
+export { APT_PROXY_LOG } from "./aptproxy";
 export { readState } from "./state";
 export { LOOP_CAP_MB } from "./volumes";
 

@@ -12,6 +12,8 @@ declare -A PKG=(
   [ip]=iproute2 [nft]=nftables [mkfs.ext4]=e2fsprogs [findmnt]=util-linux [losetup]=mount [chronyd]=chrony
   [sudo]=sudo [useradd]=passwd [nsenter]=util-linux [openssl]=openssl [python3]=python3 [git]=git [make]=make [bc]=bc [/usr/bin/time]=time
   [jupyter-notebook]=jupyter-notebook [/usr/lib/python3/dist-packages/yaml]=python3-yaml [/usr/share/doc/python3-venv]=python3-venv
+  # the lab's systemd hosts: a debootstrapped Debian booted by systemd-nspawn, packages through apt-cacher-ng
+  [systemd-nspawn]=systemd-container [debootstrap]=debootstrap [apt-cacher-ng]=apt-cacher-ng [flock]=util-linux
 )
 missing=()
 for cmd in "${!PKG[@]}"; do
@@ -31,7 +33,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # Debian starts these on install; the lab runs its own copies inside namespaces.
-for svc in nginx supervisor cron chrony ssh; do
+for svc in nginx supervisor cron chrony ssh apt-cacher-ng; do
   if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then systemctl stop "$svc" || true; fi
 done
 
