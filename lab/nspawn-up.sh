@@ -83,13 +83,18 @@ printf '%s\n' "# lab host (lab/nspawn-up.sh): no CAP_SYS_TIME in a container: ru
 mkdir -p "$R/etc/systemd/system/local-fs.target.wants"
 ln -sfn ../lab-fstab.service "$R/etc/systemd/system/local-fs.target.wants/lab-fstab.service"
 
-for h in systemd unified; do mkdir -p "/sys/fs/cgroup/$h/multitier-lab/$MACHINE"; done
+# the cgroup hierarchies nspawn uses: the named systemd one and the unified one (hybrid, as
+# here), or the unified one alone at /sys/fs/cgroup (a pure cgroup v2 machine)
+CGROUPS=""
+for h in /sys/fs/cgroup/systemd /sys/fs/cgroup/unified; do [ -e "$h/cgroup.procs" ] && CGROUPS="$CGROUPS $h"; done
+[ -n "$CGROUPS" ] || CGROUPS=/sys/fs/cgroup
+for h in $CGROUPS; do mkdir -p "$h/multitier-lab/$MACHINE"; done
 
-export DIR R NS MACHINE
+export DIR R NS MACHINE CGROUPS
 setsid -f /bin/bash -c '
   cd "$DIR"
   echo $$ > keeper.pid
-  for h in systemd unified; do echo $$ > "/sys/fs/cgroup/$h/multitier-lab/$MACHINE/cgroup.procs"; done
+  for h in $CGROUPS; do echo $$ > "$h/multitier-lab/$MACHINE/cgroup.procs"; done
   while :; do
     systemd-nspawn --boot --register=no --keep-unit --quiet --console=read-only \
       --network-namespace-path="/run/netns/$NS" --machine="$MACHINE" --directory="$R" "$@" \

@@ -51,7 +51,7 @@ export function enterArgs(h: LabHost): string[] {
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** wait until the host's init runs and its sshd listens (after boot or reboot) */
-export async function waitBooted(h: LabHost, timeoutMs = 60_000, notPid?: number): Promise<number> {
+export async function waitBooted(h: LabHost, timeoutMs = 120_000, notPid?: number): Promise<number> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     let pid = 0;
@@ -77,8 +77,8 @@ export async function rebootHost(h: LabHost, timeoutMs = 90_000): Promise<void> 
 /** cgroups and nspawn's files in /run of a lab's containers (their processes must be gone) */
 export function removeNspawnLeftovers(id: string): void {
   const prefix = `mt${id}-`;
-  for (const h of ["systemd", "unified"]) {
-    const base = `/sys/fs/cgroup/${h}/multitier-lab`;
+  for (const h of ["/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified", "/sys/fs/cgroup"]) {
+    const base = `${h}/multitier-lab`;
     let names: string[] = [];
     try {
       names = fs.readdirSync(base).filter((n) => n.startsWith(prefix));
