@@ -27,14 +27,22 @@ export interface StartedChild {
   waitFor(re: RegExp, ms?: number): Promise<void>;
 }
 
-export function startChild(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): StartedChild {
+/** `onStderr`: each line of stderr as it comes (progress of a long build) */
+export function startChild(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; onStderr?: (line: string) => void } = {}): StartedChild {
   const t0 = Date.now();
   const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   let error: Error | undefined;
   child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
+  let partial = "";
+  child.stderr.on("data", (d) => {
+    stderr += d;
+    if (!opts.onStderr) return;
+    const lines = (partial + d).split("\n");
+    partial = lines.pop() ?? "";
+    for (const l of lines) opts.onStderr(l);
+  });
   child.on("error", (e) => (error = e));
   child.stdin.on("error", () => undefined); // a tool that exits without reading its input
   if (opts.input !== undefined) child.stdin.end(opts.input);

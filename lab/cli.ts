@@ -2,7 +2,8 @@
  * The lab from a shell:  node --import tsx lab/cli.ts up|down|status
  *   make lab-up [LAB_HOSTS=n]      a bastion + n hosts per tier of hosts/lab.yaml
  *   make lab-down                  remove all of it (safe twice)
- * Environment: LAB_HOSTS (hosts per tier, default 1), LAB_ID (default "lab": another id
+ * Environment: LAB_HOSTS (hosts per tier, default 1), LAB_KIND (systemd, the default: Debian
+ * roots booted by systemd-nspawn; overlay: chrooted sshd over this machine's /), LAB_ID (default "lab": another id
  * brings up a second lab beside it), LAB_DIR (outputs there and lab files in
  * LAB_DIR/.lab/<id>, instead of hosts/ and .lab/<id>). Needs root on Linux; says so in one
  * line otherwise. Exit 0 on success, 1 on any error (one line, no stack trace).

@@ -35,8 +35,9 @@ export function shQuiet(cmd: string, args: string[], input?: string): boolean {
   }
 }
 
-export async function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<string> {
-  const r = await startChild(cmd, args, { env: opts.env, input: opts.input ?? "" }).done;
+/** `onStderr`: each line of stderr as it comes (progress of a long build) */
+export async function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; onStderr?: (line: string) => void } = {}): Promise<string> {
+  const r = await startChild(cmd, args, { env: opts.env, input: opts.input ?? "", onStderr: opts.onStderr }).done;
   if (r.error) throw new CommandError(describe(cmd, args, null, r.error.message));
   if (r.code !== 0) throw new CommandError(describe(cmd, args, r.code, r.stderr));
   return r.stdout;

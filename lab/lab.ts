@@ -13,11 +13,16 @@
  * <dir>/.lab/<id>; default: outputs beside the environment file, lab files in <repo>/.lab/<id>).
  * `outDir`, `envFile`, `labDir` set those paths one by one.
  *
- * Each host is a network namespace (network.ts) with a private mount + UTS namespace, an
- * overlay root over /, a private /dev with its volumes' loop devices at the Nitro by-id path
- * (volumes.ts), and a real sshd chrooted into it (host-up.sh). `labDown` removes every
- * namespace, process, mount, loop device, route and file the lab made (state.ts records them
- * before they are made).
+ * Each host is a network namespace (network.ts) with its volumes' loop devices at the Nitro
+ * by-id path (volumes.ts). `kind` (default "systemd"; LAB_KIND=overlay for the CLI) says what
+ * runs in it:
+ *   systemd  a minimal Debian root (cached per machine) booted with systemd as PID 1 by
+ *            systemd-nspawn, Debian's sshd, packages installed by the playbooks through the
+ *            apt proxy the environment names (nspawn.ts, nspawn-up.sh, aptproxy.ts);
+ *   overlay  a private mount + UTS namespace with an overlay root over this machine's /, a
+ *            private /dev and a real sshd chrooted into it (host-up.sh). The bastion is always so.
+ * `labDown` removes every namespace, process, container, mount, loop device, route and file
+ * the lab made (state.ts records them before they are made).
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -31,8 +36,13 @@ import { removeOutputs, writeOutputs } from "./outputs";
 import { killLabProcesses, waitListening } from "./processes";
 import { LAB_ID, nsPrefix, readState, register, registeredLabDir, REPO, resolveLabDir, unregister, writeState, type LabHost, type LabState } from "./state";
 import { attachVolume, detachVolumes } from "./volumes";
+import { aptProxyOf, ensureAptProxy, stopAptProxyIfLast } from "./aptproxy";
+import { defaultKind, labRoot, removeNspawnLeftovers, requireNspawn, waitBooted, type HostKind } from "./nspawn";
 
 export type { LabHost, LabLink, LabState, LabVolume } from "./state";
+export type { HostKind } from "./nspawn";
+export { enterArgs, rebootHost, hostInit } from "./nspawn";
+export { APT_PROXY_LOG } from "./aptproxy";
 export { readState } from "./state";
 export { LOOP_CAP_MB } from "./volumes";
 
@@ -46,6 +56,10 @@ export interface LabOptions {
   outDir?: string;
   envFile?: string;
   labDir?: string;
+  /** tier hosts: "systemd" (default; LAB_KIND=overlay changes the default) or "overlay" */
+  kind?: HostKind;
+  /** progress lines (the first build of the Debian root takes minutes); default: stderr */
+  progress?: (line: string) => void;
 }
 
 export const MAX_HOSTS_PER_TIER = 60;
@@ -85,6 +99,12 @@ export async function labUp(opts: LabOptions): Promise<LabState> {
   const envFile = opts.envFile ? path.resolve(opts.envFile) : envFileOf(opts.env);
   const env: Environment = loadEnvironmentFile(envFile);
   checkLabNetwork(env);
+  const kind = opts.kind ?? defaultKind();
+  const proxy = kind === "systemd" ? aptProxyOf(env) : undefined;
+  if (kind === "systemd") {
+    requireNspawn();
+    if (!proxy) throw new Error(`lab: ${envFile} vars.aptProxy: expected the apt proxy of systemd hosts (e.g. http://10.214.255.254:3142): they install every package`);
+  }
   const labDir = resolveLabDir(opts);
   const outDir = path.resolve(opts.outDir ?? opts.dir ?? path.dirname(envFile));
 
@@ -104,7 +124,7 @@ export async function labUp(opts: LabOptions): Promise<LabState> {
     for (let i = 0; i < per; i++) {
       const name = hostName(tier, i);
       const address = subnetAddresses(t.subnet === "public" ? pub : priv).host(counters[t.subnet]++);
-      hosts.push({ name, tier, ns: ns(name), dir: path.join(labDir, name), address, subnet: t.subnet, volumes: [] });
+      hosts.push({ name, tier, ns: ns(name), dir: path.join(labDir, name), address, subnet: t.subnet, volumes: [], kind });
     }
   const state: LabState = {
     id: opts.id,
@@ -114,7 +134,9 @@ export async function labUp(opts: LabOptions): Promise<LabState> {
     envFile,
     user: env.sshUser,
     hostsPerTier: per,
-    bastion: { name: "bastion", tier: "bastion", ns: ns("bastion"), dir: path.join(labDir, "bastion"), address: "", subnet: "controller", volumes: [] },
+    kind,
+    aptProxy: proxy?.url,
+    bastion: { name: "bastion", tier: "bastion", ns: ns("bastion"), dir: path.join(labDir, "bastion"), address: "", subnet: "controller", volumes: [], kind: "overlay" },
     hosts,
     keyFile: path.join(labDir, "id_ed25519"),
     outputsFile: path.join(outDir, `${env.name}.outputs.json`),
@@ -128,6 +150,9 @@ export async function labUp(opts: LabOptions): Promise<LabState> {
     // the operator's key pair for this lab (the private key stays in the lab dir, 0600)
     sh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", `multitier-lab-${opts.id}`, "-f", state.keyFile]);
     const pubkey = fs.readFileSync(`${state.keyFile}.pub`, "utf8").trim();
+    // the Debian root (a build on first use), while the network is made
+    const lower = kind === "systemd" ? labRoot(labDir, opts.progress) : Promise.resolve("");
+    lower.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
 
     const link = createBastionLink(opts.id, state.bastion.ns, (l) => {
       state.link = l;
@@ -135,7 +160,8 @@ export async function labUp(opts: LabOptions): Promise<LabState> {
       writeState(state);
     });
     wireBastion(opts.id, state.bastion.ns, link, pub, priv);
-    routeLikeTheVpc(state.bastion.ns, env);
+    if (proxy) ensureAptProxy(proxy);
+    routeLikeTheVpc(state.bastion.ns, env, proxy, link);
     plugHosts(opts.id, state.bastion.ns, hosts);
     trace("network");
 
@@ -155,6 +181,26 @@ export async function labUp(opts: LabOptions): Promise<LabState> {
                 h.volumes.push(lv);
                 writeState(state);
               });
+          }
+          if (h.kind === "systemd") {
+            const out = await run("bash", [path.join(__dirname, "nspawn-up.sh")], {
+              env: {
+                ...process.env,
+                NS: h.ns,
+                DIR: h.dir,
+                LOWER: await lower,
+                MACHINE: h.ns,
+                HOSTNAME_: h.name,
+                ADDR: h.address,
+                USER_: state.user,
+                PUBKEY: pubkey,
+                LOOPS: h.volumes.map((v) => `${v.loop}:${v.byId}`).join(" "),
+              },
+            });
+            hostKeys[h.name] = fs.readFileSync(path.join(h.dir, "host_ed25519_key.pub"), "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
+            trace(`${h.name} container ${out.trim()}`);
+            await waitBooted(h);
+            return;
           }
           const holder = Number(
             (
@@ -212,6 +258,7 @@ export async function labDown(opts: { id: string; dir?: string; labDir?: string 
   const removed = !!state || namespaces.length > 0 || fs.existsSync(labDir);
 
   await killLabProcesses(namespaces, labDir);
+  removeNspawnLeftovers(opts.id);
   trace("down: processes");
   if (namespaces.length) shQuiet("ip", ["-force", "-batch", "-"], namespaces.map((n) => `netns del ${n}`).join("\n") + "\n");
   shQuiet("ip", ["link", "del", state?.link?.rootIf ?? `m${opts.id}r`]); // normally gone with its peer
@@ -224,6 +271,7 @@ export async function labDown(opts: { id: string; dir?: string; labDir?: string 
     if (mp && (mp.startsWith(labDir + "/") || mp.startsWith(`/run/netns/${prefix}`))) shQuiet("umount", ["-l", mp]);
   }
   unguardIfLast();
+  stopAptProxyIfLast(labsUp);
   if (state) removeOutputs(state);
   fs.rmSync(labDir, { recursive: true, force: true });
   if (path.basename(path.dirname(labDir)) === ".lab")

@@ -128,7 +128,12 @@ export function hostNetCommands(h: LabHost, subnetCidr: string): string[] {
   return [`addr add ${h.address}/${s.prefix} dev eth0`, `link set eth0 up`, `link set lo up`, `route add default via ${s.gateway}`];
 }
 
-export function routeLikeTheVpc(bastionNs: string, env: Environment): void {
+/**
+ * The bastion's forwarding rules, like the VPC's security groups; with `proxy` (systemd hosts'
+ * apt proxy on the controller side) also the one way out of the subnets: to that address and
+ * port only, NATed to the bastion's link address as a NAT gateway would.
+ */
+export function routeLikeTheVpc(bastionNs: string, env: Environment, proxy?: { ip: string; port: number }, link?: LabLink): void {
   const publicTiers = Object.entries(env.tiers)
     .filter(([, t]) => t.subnet === "public")
     .map(([n]) => n);
@@ -139,7 +144,11 @@ export function routeLikeTheVpc(bastionNs: string, env: Environment): void {
   const pub = env.network.publicSubnets.join(", ");
   const priv = env.network.privateSubnets.join(", ");
   const allow = ports.size ? `    ip saddr { ${pub} } ip daddr { ${priv} } tcp dport { ${[...ports].join(", ")} } accept\n` : "";
-  const rules = `table inet lab {\n  chain forward {\n    type filter hook forward priority 0; policy drop;\n    ct state established,related accept\n${allow}  }\n}\n`;
+  const subnets = [...env.network.publicSubnets, ...env.network.privateSubnets].join(", ");
+  const out = proxy ? `    ip saddr { ${subnets} } ip daddr ${proxy.ip} tcp dport ${proxy.port} accept\n` : "";
+  const nat = proxy ? `table ip labnat {\n  chain postrouting {\n    type nat hook postrouting priority 100;\n    ip saddr { ${subnets} } ip daddr ${proxy.ip} tcp dport ${proxy.port} masquerade\n  }\n}\n` : "";
+  const rules = `table inet lab {\n  chain forward {\n    type filter hook forward priority 0; policy drop;\n    ct state established,related accept\n${allow}${out}  }\n}\n${nat}`;
+  if (proxy && link) ipBatch([`route add ${proxy.ip}/32 via ${link.controllerIp}`], bastionNs);
   sh("ip", ["netns", "exec", bastionNs, "nft", "-f", "-"], rules);
   sh("ip", ["netns", "exec", bastionNs, "sysctl", "-qw", "net.ipv4.ip_forward=1"]);
 }

@@ -2,7 +2,8 @@
  * The lab's processes, found from /proc without running anything: a process belongs to the
  * lab when it lives in one of the lab's network namespaces (holders, sshd, sessions, and
  * whatever a playbook started: supervisord, the stand-ins) or has its root inside the lab
- * dir (a chrooted process that somehow left the namespace).
+ * dir (a chrooted process that somehow left the namespace), or its working directory there
+ * (the keeper loop and systemd-nspawn of a systemd host).
  *
  *   await killLabProcesses(["mtlab-bastion", "mtlab-webapp"], "/work/main/.lab/lab")
  *   await waitListening(holderPid, 22)       // sshd has bound its port in that namespace
@@ -33,6 +34,8 @@ export function labPids(netns: string[], labDir: string): number[] {
         continue;
       }
       if (fs.readlinkSync(`/proc/${e}/root`).startsWith(labDir + "/")) pids.push(Number(e));
+      // a systemd host's keeper loop and its systemd-nspawn run in the root namespace from the host's dir
+      else if (fs.readlinkSync(`/proc/${e}/cwd`).startsWith(labDir + "/")) pids.push(Number(e));
     } catch {
       /* exited, or a kernel thread */
     }

@@ -42,6 +42,8 @@ export interface LabHost {
   address: string;
   subnet: "public" | "private" | "controller";
   volumes: LabVolume[];
+  /** systemd: a Debian root booted by systemd-nspawn; overlay (the bastion, LAB_KIND=overlay): a chrooted sshd over this machine's / */
+  kind?: "systemd" | "overlay";
 }
 
 export interface LabLink {
@@ -61,6 +63,10 @@ export interface LabState {
   envFile: string;
   user: string;
   hostsPerTier: number;
+  /** the kind of its tier hosts */
+  kind?: "systemd" | "overlay";
+  /** the apt proxy the hosts use (systemd hosts), from the environment's vars.aptProxy */
+  aptProxy?: string;
   link?: LabLink;
   bastion: LabHost;
   hosts: LabHost[];

@@ -13,6 +13,8 @@ declare -A PKG=(
   [sudo]=sudo [useradd]=passwd [nsenter]=util-linux [openssl]=openssl [python3]=python3 [git]=git [make]=make [bc]=bc [/usr/bin/time]=time
   [promtool]=prometheus [amtool]=prometheus-alertmanager [prometheus-node-exporter]=prometheus-node-exporter
   [/usr/bin/chromium]=chromium [jupyter-notebook]=jupyter-notebook [/usr/lib/python3/dist-packages/yaml]=python3-yaml [/usr/share/doc/python3-venv]=python3-venv
+  # the lab's systemd hosts: a debootstrapped Debian booted by systemd-nspawn, packages through apt-cacher-ng
+  [systemd-nspawn]=systemd-container [debootstrap]=debootstrap [apt-cacher-ng]=apt-cacher-ng [flock]=util-linux
 )
 missing=()
 for cmd in "${!PKG[@]}"; do
@@ -32,7 +34,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # Debian starts these on install; the lab runs its own copies inside namespaces.
-for svc in nginx supervisor cron chrony ssh prometheus prometheus-alertmanager prometheus-node-exporter; do
+for svc in nginx supervisor cron chrony ssh prometheus prometheus-alertmanager prometheus-node-exporter apt-cacher-ng; do
   if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then systemctl stop "$svc" || true; fi
 done
 

@@ -44,7 +44,7 @@ function ansibleInventory(s: LabState, dir: string): string {
 async function runTool(tool: Tool, hostsPerTier: number): Promise<{ first: Sample; noop: Sample }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mt-bench-"));
   fs.copyFileSync(path.join(ROOT, "hosts", "lab.yaml"), path.join(dir, "lab.yaml"));
-  const state = await labUp({ id: "bn", hostsPerTier, outDir: dir, envFile: path.join(dir, "lab.yaml"), labDir: path.join(dir, "lab") });
+  const state = await labUp({ id: "bn", hostsPerTier, outDir: dir, envFile: path.join(dir, "lab.yaml"), labDir: path.join(dir, "lab"), kind: "overlay" }); // the figures below compare runners on the same (overlay) hosts
   try {
     const ns = state.bastion.ns;
     let cmd: string;

@@ -21,7 +21,9 @@
  *
  * Probe: one sh op (`supervisorctl status <name>`, `systemctl is-active/is-enabled <name>`).
  * started/stopped/enabled say "nothing to do" when the service already is so; restarted and
- * reloaded always act (they are meant for handlers, which run only when notified).
+ * reloaded always act (they are meant for handlers, which run only when notified). A systemd
+ * unit whose file changed since systemd read it (NeedDaemonReload) gets `systemctl
+ * daemon-reload` before the action.
  * supervisorctl's words are checked after a change too: it may exit 0 on a spawn error.
  */
 import { z } from "zod";
@@ -73,6 +75,12 @@ function planService(a: Args, out: ServiceState, ctx: TaskContext): Plan {
   if (a.state === "reloaded") act("reload", backend === "supervisord" ? ctl("signal HUP") : ctl("reload"));
   if (a.enabled !== undefined && backend === "systemd" && a.enabled !== (out.enabled === "enabled"))
     act(a.enabled ? "enable" : "disable", ctl(a.enabled ? "enable" : "disable"));
+  // a unit file changed since systemd read it (a template task before this one): as Ansible's
+  // daemon_reload, systemd re-reads it first, or the start/restart would use the old one
+  if (cmds.length && backend === "systemd" && out.needsReload) {
+    cmds.unshift("systemctl daemon-reload");
+    what.unshift("daemon-reload");
+  }
   const now = backend === "supervisord" ? svState : out.active || "unknown";
   if (cmds.length === 0) return { status: "ok", msg: `nothing to do (${backend}: ${now}${backend === "systemd" && out.enabled ? `, ${out.enabled}` : ""})` };
   const words = what.join(" + ");

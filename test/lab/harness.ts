@@ -1,14 +1,15 @@
 /**
  * Bring a lab up for one test file and point the runner at it: a temp directory holds the
  * environment file (a copy of hosts/lab.yaml), the outputs, known_hosts; the lab's key goes
- * to MULTITIER_IDENTITY. `down()` removes everything (call it in afterAll).
+ * to MULTITIER_IDENTITY. `down()` removes everything (call it in afterAll). Hosts are systemd
+ * hosts (a Debian root booted by systemd-nspawn) unless `kind: "overlay"` is asked for.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { startChild } from "../../lab/child";
-import { labDown, labUp, type LabHost, type LabState } from "../../lab/lab";
+import { enterArgs, labDown, labUp, rebootHost, type HostKind, type LabHost, type LabState } from "../../lab/lab";
 
 export const ROOT = path.join(__dirname, "..", "..");
 export const isRoot = process.getuid?.() === 0 && process.platform === "linux";
@@ -20,6 +21,8 @@ export interface Lab {
   host(name: string): LabHost;
   /** run a shell script inside a lab host (as root, outside SSH) */
   sh(host: string, script: string): string;
+  /** `systemctl reboot` in a systemd host; resolves when its sshd listens again */
+  reboot(host: string): Promise<void>;
   /** sha256 of every file below `dir` on `host`: "path hash" lines */
   checksums(host: string, dir: string): string;
   /** the real CLI */
@@ -33,6 +36,8 @@ export interface LabOpts {
   templates?: string;
   /** change the copy of hosts/lab.yaml this lab uses */
   editEnv?: (yaml: string) => string;
+  /** systemd (default) or overlay hosts */
+  kind?: HostKind;
 }
 
 export async function startLab(id: string, opts: LabOpts = {}): Promise<Lab> {
@@ -41,7 +46,7 @@ export async function startLab(id: string, opts: LabOpts = {}): Promise<Lab> {
   fs.writeFileSync(path.join(dir, "lab.yaml"), opts.editEnv ? opts.editEnv(envText) : envText);
   let state: LabState;
   try {
-    state = await labUp({ id, hostsPerTier: opts.hostsPerTier ?? 1, outDir: dir, envFile: path.join(dir, "lab.yaml"), labDir: path.join(dir, "lab") });
+    state = await labUp({ id, hostsPerTier: opts.hostsPerTier ?? 1, outDir: dir, envFile: path.join(dir, "lab.yaml"), labDir: path.join(dir, "lab"), kind: opts.kind ?? "systemd" });
   } catch (e) {
     await labDown({ id, labDir: path.join(dir, "lab") }).catch(() => undefined);
     fs.rmSync(dir, { recursive: true, force: true });
@@ -61,9 +66,8 @@ export async function startLab(id: string, opts: LabOpts = {}): Promise<Lab> {
     return h;
   };
   const sh = (name: string, script: string) => {
-    const h = host(name);
-    const holder = fs.readFileSync(path.join(h.dir, "holder.pid"), "utf8").trim();
-    return execFileSync("nsenter", ["-t", holder, "-m", "-n", "-u", "chroot", path.join(h.dir, "root"), "/bin/sh", "-c", script], { encoding: "utf8" });
+    const [cmd, ...args] = enterArgs(host(name));
+    return execFileSync(cmd, [...args, "/bin/sh", "-c", script], { encoding: "utf8" });
   };
   return {
     state,
@@ -71,6 +75,7 @@ export async function startLab(id: string, opts: LabOpts = {}): Promise<Lab> {
     env,
     host,
     sh,
+    reboot: (name) => rebootHost(host(name)),
     checksums: (name, d) => sh(name, `find ${d} -type f -exec sha256sum {} + 2>/dev/null | sort -k2`),
     cli: async (args, extraEnv = {}, stdin) => {
       const { code, stdout, stderr } = await startChild(path.join(ROOT, "bin", "multitier.js"), args, { cwd: ROOT, env: { ...env, ...extraEnv }, input: stdin ?? "" }).done;

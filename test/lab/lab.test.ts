@@ -1,6 +1,9 @@
 /**
- * The lab itself: hosts are isolated from the machine and from each other, volumes appear at
- * the Nitro by-id path inside their host only, and lab-down removes everything (twice is fine).
+ * The lab itself (systemd hosts, the default): each host boots a Debian root with systemd as
+ * PID 1 in its own namespace; hosts are isolated from the machine and from each other, volumes
+ * appear at the Nitro by-id path inside their host only and can be formatted and mounted there,
+ * and lab-down removes everything — containers, cgroups, the apt proxy when it was the last
+ * lab (twice is fine).
  */
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
@@ -20,6 +23,11 @@ maybe("the lab", () => {
 
   test("up: isolated hosts with their own /etc and volumes; down: nothing left, twice", async () => {
     lab = await startLab("lt", { hostsPerTier: 2 });
+    // a booted system, as on an instance: systemd as PID 1, sshd under it, nothing installed
+    // beyond what the root starts with
+    expect(lab.sh("database-1", "cat /proc/1/comm").trim()).toBe("systemd");
+    expect(lab.sh("database-1", "systemctl is-active ssh").trim()).toBe("active");
+    expect(lab.sh("database-1", "command -v supervisord nginx chronyd || echo none").trim()).toBe("none");
     const { state } = lab;
     expect(state.hosts.map((h) => h.name)).toEqual([
       "database", "database-2", "webapp", "webapp-2", "analysis", "analysis-2", "notebook", "notebook-2",
@@ -36,6 +44,9 @@ maybe("the lab", () => {
     expect(lab.sh("database", `blockdev --getsize64 ${byId}`).trim()).toBe(String(1024 * 1024 * 1024));
     expect(lab.sh("webapp", `test -e ${byId} && echo yes || echo no`).trim()).toBe("no");
     expect(fs.existsSync(byId)).toBe(false);
+    // formattable and mountable inside the host (the device node and CAP_SYS_ADMIN, nothing more)
+    expect(lab.sh("database-1", `mkfs.ext4 -q ${byId} && mkdir -p /mnt/v && mount ${byId} /mnt/v && echo hi > /mnt/v/f && findmnt -n -o FSTYPE /mnt/v && umount /mnt/v`).trim()).toBe("ext4");
+    expect(lab.sh("database-1", "ls /dev | grep -c '^loop' || true").trim()).toBe(String(state.hosts[0].volumes.length));
     // outputs and known_hosts as a deployed stack would have them
     const out = JSON.parse(fs.readFileSync(state.outputsFile, "utf8")).inventory.value;
     expect(out.hosts["database"].volumes.data).toMatchObject({ volumeId: vol.volumeId, device: "/dev/sdf", mountPoint: "/data", filesystem: "xfs" });
@@ -52,5 +63,10 @@ maybe("the lab", () => {
     const pgrep = spawnSync("pgrep", ["-f", labDir], { encoding: "utf8" });
     expect(pgrep.stdout).toBe(""); // no process of the lab is left
     expect(pgrep.status).toBe(1);
-  }, 120_000);
+    // no container's cgroup, no nspawn file of this lab
+    for (const h of ["/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified", "/sys/fs/cgroup"]) {
+      const left = fs.existsSync(`${h}/multitier-lab`) ? fs.readdirSync(`${h}/multitier-lab`).filter((n) => n.startsWith("mtlt-")) : [];
+      expect(left).toEqual([]);
+    }
+  }, 300_000);
 });

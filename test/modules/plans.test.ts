@@ -107,6 +107,11 @@ describe("system modules", () => {
       pending: "start emissionpy once supervisord knows it",
     });
   });
+  test("service: a unit file changed since systemd read it → daemon-reload before the restart; nothing to do stays nothing", () => {
+    const p = plan("service", { name: "mongod", state: "restarted", backend: "systemd" }, [sh("sd=yes\nsd_active=active\nsd_enabled=enabled\nsd_reload=yes\n")]);
+    expect(p).toMatchObject({ status: "changed", apply: [{ op: "sh", script: "systemctl daemon-reload && systemctl restart 'mongod'" }] });
+    expect(plan("service", { name: "mongod", state: "started", backend: "systemd" }, [sh("sd=yes\nsd_active=active\nsd_enabled=enabled\nsd_reload=yes\n")]).status).toBe("ok");
+  });
   test("user: absent → useradd with the declared options; present with a missing group → usermod --append", () => {
     expect(plan("user", { name: "emission", groups: ["adm"] }, [ok({ exists: false })]).apply).toEqual([
       { op: "sh", script: "useradd --system --user-group --no-create-home --shell '/usr/sbin/nologin' --groups 'adm' 'emission'" },

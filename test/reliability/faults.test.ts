@@ -38,7 +38,28 @@ function nsPids(lab: Lab, host: string): string[] {
     .filter((p) => p && p !== holder);
 }
 
-const killAll = (lab: Lab, host: string) => nsPids(lab, host).forEach((pid) => execFileSync("kill", ["-9", pid]));
+/**
+ * SIGKILL every process of a host: on an overlay host (the bastion) all of them but the
+ * namespace holder; on a systemd host sshd and everything it started (the ssh.service and
+ * session cgroups: the listener, the connections, the agent and its children) — the host's
+ * systemd and its system services stay, as when sshd is killed on a real server.
+ */
+function killAll(lab: Lab, host: string): void {
+  const systemd = lab.host(host).kind === "systemd";
+  const ofSshd = (pid: string) => {
+    try {
+      return /\/system\.slice\/ssh\.service|\/user\.slice\//.test(fs.readFileSync(`/proc/${pid}/cgroup`, "utf8"));
+    } catch {
+      return false; // gone meanwhile
+    }
+  };
+  for (const pid of nsPids(lab, host).filter((p) => !systemd || ofSshd(p)))
+    try {
+      process.kill(Number(pid), "SIGKILL");
+    } catch {
+      /* gone meanwhile */
+    }
+}
 const startSshd = (lab: Lab, host: string) => execFileSync("bash", [path.join(ROOT, "lab", "sshd.sh"), "start", lab.host(host).dir]);
 
 /** the program the agent's python3 runs (its bootstrap's -c argument): on its command line */
@@ -62,7 +83,9 @@ function agentsLeft(lab: Lab): string[] {
 
 /** start the CLI; `done` resolves when it exits; `waitFor` resolves when stdout matches */
 function run(lab: Lab, args: string[]) {
-  return startChild(path.join(ROOT, "bin", "multitier.js"), args, { cwd: ROOT, env: lab.env });
+  const c = startChild(path.join(ROOT, "bin", "multitier.js"), args, { cwd: ROOT, env: lab.env });
+  // a systemd host on a loaded machine may take a while to reach a task's line
+  return { ...c, waitFor: (re: RegExp, ms = 120_000) => c.waitFor(re, ms) };
 }
 
 /** host → "path sha" map of the managed files, and of the data on its volumes */
@@ -130,7 +153,7 @@ maybe("faults (lab)", () => {
     const storage = await run(lab, ["deploy", "storage", "--env", "lab"]).done;
     if (storage.code !== 0) throw new Error(`storage setup failed:\n${storage.stdout}${storage.stderr}`);
     for (const h of HOSTS) lab.sh(h, "for m in /data /journal /log /code /notebooks; do [ -d $m ] || continue; mkdir -p $m/canary && head -c 65536 /dev/urandom > $m/canary/blob && echo keep > $m/canary/note; done");
-  }, 180_000);
+  }, 900_000);
   afterAll(async () => {
     await lab?.down();
   });
@@ -176,10 +199,16 @@ maybe("faults (lab)", () => {
     const before = snapshot();
     const r = run(lab, ["deploy", "faults", "--env", "lab"]);
     await r.waitFor(/notebook\s+changed\s+small file/);
-    lab.sh("notebook", "ip link set eth0 down");
+    // the host's own link, from the machine (`ip` is not in a minimal Debian root)
+    const link = (state: string) => execFileSync("ip", ["-n", lab.host("notebook").ns, "link", "set", "eth0", state]);
+    link("down");
     const downAt = Date.now();
     const res = await r.done;
-    lab.sh("notebook", "ip link set eth0 up");
+    link("up");
+    // the kernel dropped the default route with the link: put it back as the host's network
+    // setup made it (its gateway is .1 of its /24), or the host can no longer reach the apt proxy
+    const gateway = lab.host("notebook").address.replace(/\.\d+$/, ".1");
+    execFileSync("ip", ["-n", lab.host("notebook").ns, "route", "replace", "default", "via", gateway]);
     expect((Date.now() - downAt) / 1000).toBeLessThanOrEqual(30);
     // the upload may have finished before the link went down: then a later task notices
     expect(res.code).toBe(4);
@@ -248,6 +277,24 @@ maybe("faults (lab)", () => {
     await expectConverges("faults");
   }, 120_000);
 
+  test("a package that does not exist: only that host fails, with apt's error in one line (exit 2); the others install theirs and go on", async () => {
+    const res = await run(lab, ["deploy", "packages", "--env", "lab"]).done;
+    if (res.code !== 2) console.log(`packages run:\n${res.stdout}${res.stderr}`);
+    expect(res.code).toBe(2);
+    const failed = res.stdout.split("\n").filter((l) => /^\s+webapp\s+failed\s/.test(l));
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatch(/webapp\s+failed\s+tools \(the webapp's list names a package that does not exist\) — command failed \(rc 100\): E: Unable to locate package multitier-no-such-package \(/);
+    expect(recapOf(res.stdout, "webapp")?.[2]).toBe(1);
+    for (const h of ["database", "analysis", "notebook"]) {
+      expect(recapOf(res.stdout, h)?.[2]).toBe(0);
+      expect(lab.sh(h, "dpkg-query -W -f='${db:Status-Status}' cron").trim()).toBe("installed");
+      expect(lab.sh(h, "cat /srv/after-packages")).toBe("ran\n");
+    }
+    // apt installs all of a list or nothing: cron is not there either, and the play stopped
+    expect(lab.sh("webapp", "dpkg-query -W -f='${db:Status-Status}' cron 2>/dev/null || echo absent").trim()).not.toBe("installed");
+    expect(lab.sh("webapp", "test -e /srv/after-packages && echo yes || echo no").trim()).toBe("no");
+  }, 300_000);
+
   test("a host key changed between runs: refused before any command, other hosts unaffected (exit 4)", async () => {
     reset();
     const kh = path.join(lab.dir, "lab.known_hosts");
@@ -256,7 +303,8 @@ maybe("faults (lab)", () => {
     const other = original.split("\n").find((l) => l.startsWith(lab.host("webapp").address + " "))!.split(" ").slice(1).join(" ");
     fs.writeFileSync(kh, original.replace(new RegExp(`^${db.replace(/\./g, "\\.")} .*$`, "m"), `${db} ${other}`));
     const before = snapshot();
-    const accepted = () => lab.sh("database", "grep -c 'Accepted publickey' /var/log/lab-sshd.log || true").trim();
+    const sshdLog = lab.host("database").kind === "systemd" ? "journalctl -q --no-pager -u ssh" : "cat /var/log/lab-sshd.log";
+    const accepted = () => lab.sh("database", `${sshdLog} | grep -c 'Accepted publickey' || true`).trim();
     const acceptedBefore = accepted();
     try {
       const res = await run(lab, ["deploy", "faults", "--env", "lab"]).done;

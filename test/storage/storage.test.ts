@@ -16,7 +16,9 @@ maybe("storage (lab, loop devices)", () => {
   let lab: Lab;
   beforeAll(async () => {
     // analysis: its code volume is LUKS-encrypted; everything else as in hosts/lab.yaml
+    // overlay hosts: this suite drives mkfs/cryptsetup/findmnt of the machine directly in the hosts
     lab = await startLab("st", {
+      kind: "overlay",
       editEnv: (y) => y.replace("mountPoint: /code, encryption: none, mountOptions: [defaults, noatime, exec], holdsData: false }\n      - { name: log, sizeGb: 1, device: /dev/sdg, mountPoint: /log, encryption: none, mountOptions: [defaults, noatime, noexec] }\n  notebook", "mountPoint: /code, encryption: luks, mountOptions: [defaults, noatime, exec], holdsData: false }\n      - { name: log, sizeGb: 1, device: /dev/sdg, mountPoint: /log, encryption: none, mountOptions: [defaults, noatime, noexec] }\n  notebook"),
     });
     writeVault(path.join(lab.dir, "lab.vault.yml"), `luks:\n  passphrase: ${PASSPHRASE}\n`, "vault-pw");

@@ -1,15 +1,18 @@
 /**
- * The whole rehearsal in the lab (issue #5): deploy all four tiers with the real playbooks
- * and templates (MongoDB and e-mission replaced by lab/standins), then check on the hosts
- * what an operator would.
+ * The whole rehearsal in the lab (issues #5, #17): deploy all four tiers with the real
+ * playbooks and templates (MongoDB and e-mission replaced by lab/standins) on systemd hosts
+ * that start as a minimal Debian (sshd, python3, sudo), then check on the hosts what an
+ * operator would: every package installed by the playbooks, services enabled and running under
+ * systemd, a reboot that brings them back, a second deploy that changes nothing.
  */
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { writeVault } from "../../runner/secrets/vault";
 import { isRoot, ROOT, startLab, type Lab } from "../lab/harness";
+import { APT_PROXY_LOG } from "../../lab/lab";
 import { TEST_VAULT } from "./render";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 
 const maybe = isRoot ? describe : describe.skip;
 
@@ -18,6 +21,13 @@ maybe("rehearsal: deploy-all in the lab", () => {
   let first: { code: number | null; stdout: string; stderr: string };
   let dry: { code: number | null; stdout: string; stderr: string };
   let afterDry: Record<string, string>;
+  /** package-list refreshes of this lab's hosts so far (InRelease fetched through the proxy, NATed by its bastion) */
+  let logStart = 0;
+  const proxyLog = () => (fs.existsSync(APT_PROXY_LOG) ? fs.readFileSync(APT_PROXY_LOG, "utf8").split("\n") : []);
+  const refreshes = () =>
+    proxyLog()
+      .slice(logStart)
+      .filter((l) => l.split("|")[1] === "O" && l.split("|")[3] === lab.state.bastion.address && l.endsWith("/dists/bookworm/InRelease")).length;
   beforeAll(async () => {
     lab = await startLab("rh", { playbooks: path.join(ROOT, "playbooks"), templates: path.join(ROOT, "templates") });
     writeVault(path.join(lab.dir, "lab.vault.yml"), stringify({ ...TEST_VAULT, tls: fakeTls() }), "rehearsal-pw");
@@ -25,8 +35,10 @@ maybe("rehearsal: deploy-all in the lab", () => {
     // an operator's first dry run on fresh hosts, then what it left on them (it must leave nothing)
     dry = await lab.cli(["deploy", "all", "--env", "lab", "--check", "--json"]);
     afterDry = Object.fromEntries(FRESH_PATHS.map(([host, p]) => [`${host}:${p}`, lab.sh(host, `test -e ${p} && echo present || echo absent`).trim()]));
+    logStart = Math.max(0, proxyLog().length - 1);
     first = await lab.cli(["deploy", "all", "--env", "lab"]);
-  }, 420_000);
+    if (first.code !== 0) console.log(`rehearsal: the first deploy failed:\n${first.stdout.slice(-4000)}${first.stderr}`);
+  }, 1_200_000);
   afterAll(async () => {
     await lab?.down();
   });
@@ -49,6 +61,37 @@ maybe("rehearsal: deploy-all in the lab", () => {
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/^deploy database, webapp, analysis, notebook on lab: 4 host\(s\)/);
+  });
+
+  test("the first deploy installs every package the playbooks name (the hosts start without them), one cache refresh per host", () => {
+    for (const tier of TIERS) {
+      const named = packagesNamed(tier);
+      const installed = first.stdout
+        .split("\n")
+        .flatMap((l) => new RegExp(`^  ${tier}\\s+changed\\s+.* — install (.+) \\(apt\\) \\(`).exec(l)?.[1].split(", ") ?? []);
+      // only what the Debian root already had (sshd, python3, sudo) was not installed by the run
+      const preinstalled = named.filter((n) => !installed.includes(n));
+      expect({ tier, preinstalled: preinstalled.sort() }).toEqual({ tier, preinstalled: ["python3", "sudo"] });
+      expect({ tier, unexpected: installed.filter((n) => !named.includes(n)) }).toEqual({ tier, unexpected: [] });
+      const status = lab.sh(tier, `dpkg-query -W -f='\${db:Status-Status} \${Package}\\n' ${named.join(" ")}`);
+      expect(status.trim().split("\n").sort()).toEqual(named.map((n) => `installed ${n}`).sort());
+      console.log(`rehearsal: ${tier}: ${installed.length} packages installed by the first deploy (${installed.join(", ")})`);
+    }
+    // the package lists were refreshed once per host in the run (the first install task's
+    // `apt-get update`): one InRelease per host went through the lab's apt proxy
+    expect(refreshes()).toBe(TIERS.length);
+  });
+
+  test("systemd runs the managed services, enabled at boot (systemctl is-enabled / is-active)", () => {
+    for (const tier of TIERS)
+      for (const unit of MANAGED[tier]) {
+        const state = lab.sh(tier, `echo "$(systemctl is-enabled ${unit}) $(systemctl is-active ${unit})"`).trim();
+        expect({ tier, unit, state }).toEqual({ tier, unit, state: "enabled active" });
+      }
+    expect(lab.sh("database", "cat /proc/1/comm").trim()).toBe("systemd");
+    expect(lab.sh("database", "systemctl show -p MainPID --value mongod | xargs -I{} cat /proc/{}/cmdline | tr '\\0' ' '")).toContain("/usr/local/bin/mongod-standin --config /etc/mongod.conf");
+    // the hardened sshd config is the one the running sshd uses (reloaded through systemd)
+    expect(lab.sh("webapp", "sshd -T | grep -E '^(maxauthtries|x11forwarding) '").trim().split("\n").sort()).toEqual(["maxauthtries 3", "x11forwarding no"]);
   });
 
   test("the database port answers from the webapp host, not from the controller", async () => {
@@ -92,11 +135,10 @@ maybe("rehearsal: deploy-all in the lab", () => {
   });
 
   test("Jupyter listens on 127.0.0.1 only", () => {
-    let listen = "";
-    for (let i = 0; i < 30 && !listen.includes(":8888"); i++) listen = lab.sh("notebook", "sleep 0.5; ss -ltnH");
-    const lines = listen.split("\n").filter((l) => l.includes(":8888"));
-    expect(lines.length).toBeGreaterThan(0);
-    for (const l of lines) expect(l).toMatch(/\s127\.0\.0\.1:8888\s/);
+    let listen: string[] = [];
+    for (let i = 0; i < 30 && !listen.length; i++) listen = listeners(lab.sh("notebook", "sleep 0.5; cat /proc/net/tcp /proc/net/tcp6"), 8888);
+    expect(listen.length).toBeGreaterThan(0);
+    for (const a of listen) expect(a).toBe("127.0.0.1");
   });
 
   test("tunnel-notebook: Jupyter through the bastion on this machine's loopback", async () => {
@@ -127,14 +169,44 @@ maybe("rehearsal: deploy-all in the lab", () => {
     expect(lab.sh("notebook", "stat -c '%U %a' /notebooks").trim()).toBe("analyst 750");
   });
 
-  test("a second deploy-all reports 0 changed", async () => {
+  test("a second deploy-all reports 0 changed (and refreshes no package list)", async () => {
     const r = await lab.cli(["deploy", "all", "--env", "lab", "--json"]);
+    expect(refreshes()).toBe(TIERS.length);
     expect(r.code).toBe(0);
     const recap = JSON.parse(r.stdout.trim().split("\n").pop()!);
     for (const h of ["database", "webapp", "analysis", "notebook"]) expect([h, recap.hosts[h].changed, recap.hosts[h].failed]).toEqual([h, 0, 0]);
     // and no secret in any event
     for (const v of Object.values(TEST_VAULT).flatMap((x) => Object.values(x))) expect(r.stdout).not.toContain(v);
   }, 120_000);
+
+  test("a reboot of every host brings every service back by itself; unlock-database starts it again; then nothing to change", async () => {
+    await Promise.all(TIERS.map((t) => lab.reboot(t)));
+    for (const tier of TIERS) {
+      expect(lab.sh(tier, "cat /proc/1/comm").trim()).toBe("systemd");
+      for (const unit of MANAGED[tier]) {
+        let state = "";
+        for (let i = 0; i < 100 && state !== "active"; i++) state = lab.sh(tier, `sleep 0.1; systemctl is-active ${unit} || true`).trim();
+        expect({ tier, unit, state }).toEqual({ tier, unit, state: "active" });
+      }
+    }
+    // the volumes came back from fstab, the programs under supervisord, the database answers
+    expect(lab.sh("database", "findmnt -n -o FSTYPE /data").trim()).toBe("xfs");
+    for (const [tier, program] of [["webapp", "emissionpy"], ["notebook", "jupyter"]]) {
+      let status = "";
+      for (let i = 0; i < 100 && !/RUNNING/.test(status); i++) status = lab.sh(tier, `sleep 0.1; supervisorctl status ${program} || true`);
+      expect(status).toMatch(new RegExp(`^${program}\\s+RUNNING`));
+    }
+    const db = lab.host("database").address;
+    expect(lab.sh("webapp", `timeout 3 bash -c 'exec 3<>/dev/tcp/${db}/27017; head -1 <&3'`).trim()).toBe("multitier mongod stand-in");
+    // the lab's volumes are unencrypted (no device-mapper here): unlock runs the restart tasks
+    const unlock = await lab.cli(["unlock", "database", "--env", "lab"]);
+    expect({ code: unlock.code, stderr: unlock.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(unlock.stdout).toMatch(/changed\s+restart mongod — restart mongod \(systemd\)/);
+    const r = await lab.cli(["deploy", "all", "--env", "lab", "--json"]);
+    expect(r.code).toBe(0);
+    const recap = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    for (const h of TIERS) expect([h, recap.hosts[h].changed, recap.hosts[h].failed]).toEqual([h, 0, 0]);
+  }, 240_000);
 
   test("restart-analysis says there is no long-running process and shows the schedule", async () => {
     const r = await lab.cli(["restart", "analysis", "--env", "lab"]);
@@ -151,6 +223,45 @@ const FRESH_PATHS: [string, string][] = [
   ["analysis", "/code/e-mission-server/conf/storage/db.conf"],
   ["notebook", "/home/analyst/.jupyter/jupyter_notebook_config.py"],
 ];
+
+const TIERS = ["database", "webapp", "analysis", "notebook"];
+
+/** the systemd units the playbooks manage on each tier (service tasks with enabled: true, and sshd) */
+const MANAGED: Record<string, string[]> = {
+  database: ["ssh", "chrony", "supervisor", "mongod"],
+  webapp: ["ssh", "chrony", "supervisor", "nginx"],
+  analysis: ["ssh", "chrony", "supervisor", "cron"],
+  notebook: ["ssh", "chrony", "supervisor"],
+};
+
+/** every package name in the `package` tasks of common.yml and the tier's playbook */
+function packagesNamed(tier: string): string[] {
+  const names = new Set<string>();
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x)) x.forEach(walk);
+    else if (x && typeof x === "object")
+      for (const [k, v] of Object.entries(x)) {
+        if (k === "package") for (const n of [(v as { name: string | string[] }).name].flat()) names.add(n);
+        else walk(v);
+      }
+  };
+  for (const f of ["common.yml", `${tier}.yml`]) walk(parse(fs.readFileSync(path.join(ROOT, "playbooks", f), "utf8")));
+  return [...names];
+}
+
+/** local addresses listening on `port` in /proc/net/tcp{,6} text */
+function listeners(procNet: string, port: number): string[] {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
+  return procNet
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f[3] === "0A" && f[1]?.endsWith(`:${hexPort}`))
+    .map(([, local]) => {
+      const hex = local.split(":")[0];
+      if (hex.length === 8) return hex.match(/../g)!.reverse().map((b) => parseInt(b, 16)).join(".");
+      return hex === "00000000000000000000000001000000" ? "::1" : hex === "0".repeat(32) ? "::" : hex;
+    });
+}
 
 function fakeTls(): { cert: string; key: string } {
   const { execFileSync } = require("child_process");
