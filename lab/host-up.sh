@@ -14,12 +14,12 @@
 #     and passwordless sudo, a fresh ed25519 host key, the lab's sshd config;
 #   - and starts sshd (lab/sshd.sh).
 # Arguments are environment variables:
-#   NS DIR HOSTNAME_ ADDR USER_ PUBKEY   LOOPS="/dev/loop7:nvme-Amazon_..._vol0123... ..."   HIDE="/work/main /root/x"
+#   NS DIR HOSTNAME_ ADDR USER_ PUBKEY   EXTRA_ADDRS="10.213.0.1" (more addresses sshd listens on)   LOOPS="/dev/loop7:nvme-Amazon_..._vol0123... ..."   HIDE="/work/main /root/x"
 # Prints the holder's pid.
 set -euo pipefail
 : "${NS:?}" "${DIR:?}" "${HOSTNAME_:?}" "${ADDR:?}" "${USER_:?}" "${PUBKEY:?}"
 export R="$DIR/root" UPPER="$DIR/upper" WORK="$DIR/work" PIDFILE="$DIR/holder.pid" HOSTNAME_ ADDR USER_ PUBKEY
-export LOOPS="${LOOPS:-}" HIDE="${HIDE:-}"
+export LOOPS="${LOOPS:-}" HIDE="${HIDE:-}" EXTRA_ADDRS="${EXTRA_ADDRS:-}"
 mkdir -p "$UPPER" "$WORK" "$R"
 rm -f "$PIDFILE"
 
@@ -86,6 +86,7 @@ cat > /etc/ssh/lab/sshd_config <<CONF
 # The lab's sshd (lab/host-up.sh). Separate from /etc/ssh/sshd_config so that playbooks can
 # template the real one without cutting the runner's way in.
 ListenAddress $ADDR
+$(for a in $EXTRA_ADDRS; do echo "ListenAddress $a"; done)
 Port 22
 HostKey /etc/ssh/ssh_host_ed25519_key
 PidFile /run/sshd.pid

@@ -161,7 +161,8 @@ export async function labUp(opts: LabOptions): Promise<LabState> {
     });
     wireBastion(opts.id, state.bastion.ns, link, pub, priv);
     if (proxy) ensureAptProxy(proxy);
-    routeLikeTheVpc(state.bastion.ns, env, proxy, link);
+    const monitors = env.monitoring?.enabled ? hosts.filter((h) => h.tier === env.monitoring!.tier).map((h) => h.address) : [];
+    routeLikeTheVpc(state.bastion.ns, env, proxy, link, monitors);
     plugHosts(opts.id, state.bastion.ns, hosts);
     trace("network");
 
@@ -211,6 +212,9 @@ export async function labUp(opts: LabOptions): Promise<LabState> {
                   DIR: h.dir,
                   HOSTNAME_: h.name,
                   ADDR: h.address,
+                  // the bastion also answers on its leg in the public subnet (its private IP in
+                  // the VPC, where the runner reaches it as a target, e.g. for its exporter)
+                  EXTRA_ADDRS: h === state.bastion ? subnetAddresses(pub).gateway : "",
                   USER_: state.user,
                   PUBKEY: pubkey,
                   LOOPS: h.volumes.map((v) => `${v.loop}:${v.byId}`).join(" "),

@@ -128,12 +128,16 @@ export function hostNetCommands(h: LabHost, subnetCidr: string): string[] {
   return [`addr add ${h.address}/${s.prefix} dev eth0`, `link set eth0 up`, `link set lo up`, `route add default via ${s.gateway}`];
 }
 
+/** the port of Prometheus's node exporter (stacks/monitoring-rules.ts opens it to the monitoring tier) */
+const NODE_EXPORTER_PORT = 9100;
+
 /**
- * The bastion's forwarding rules, like the VPC's security groups; with `proxy` (systemd hosts'
+ * The bastion's forwarding rules, like the VPC's security groups (the monitoring hosts'
+ * scrapes of node exporters included); with `proxy` (systemd hosts'
  * apt proxy on the controller side) also the one way out of the subnets: to that address and
  * port only, NATed to the bastion's link address as a NAT gateway would.
  */
-export function routeLikeTheVpc(bastionNs: string, env: Environment, proxy?: { ip: string; port: number }, link?: LabLink): void {
+export function routeLikeTheVpc(bastionNs: string, env: Environment, proxy?: { ip: string; port: number }, link?: LabLink, monitors: string[] = []): void {
   const publicTiers = Object.entries(env.tiers)
     .filter(([, t]) => t.subnet === "public")
     .map(([n]) => n);
@@ -147,7 +151,10 @@ export function routeLikeTheVpc(bastionNs: string, env: Environment, proxy?: { i
   const subnets = [...env.network.publicSubnets, ...env.network.privateSubnets].join(", ");
   const out = proxy ? `    ip saddr { ${subnets} } ip daddr ${proxy.ip} tcp dport ${proxy.port} accept\n` : "";
   const nat = proxy ? `table ip labnat {\n  chain postrouting {\n    type nat hook postrouting priority 100;\n    ip saddr { ${subnets} } ip daddr ${proxy.ip} tcp dport ${proxy.port} masquerade\n  }\n}\n` : "";
-  const rules = `table inet lab {\n  chain forward {\n    type filter hook forward priority 0; policy drop;\n    ct state established,related accept\n${allow}${out}  }\n}\n${nat}`;
+  // the monitoring hosts scrape every host's node exporter (9100), as the exporter's security
+  // group lets only the monitoring group in: from those addresses only, to any subnet
+  const scrape = monitors.length ? `    ip saddr { ${monitors.join(", ")} } tcp dport ${NODE_EXPORTER_PORT} accept\n` : "";
+  const rules = `table inet lab {\n  chain forward {\n    type filter hook forward priority 0; policy drop;\n    ct state established,related accept\n${allow}${scrape}${out}  }\n}\n${nat}`;
   if (proxy && link) ipBatch([`route add ${proxy.ip}/32 via ${link.controllerIp}`], bastionNs);
   sh("ip", ["netns", "exec", bastionNs, "nft", "-f", "-"], rules);
   sh("ip", ["netns", "exec", bastionNs, "sysctl", "-qw", "net.ipv4.ip_forward=1"]);

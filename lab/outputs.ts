@@ -48,7 +48,7 @@ export function writeOutputs(s: LabState, env: Environment, hostKeys: Record<str
   fs.mkdirSync(s.outDir, { recursive: true });
   writeAtomic(s.outputsFile, JSON.stringify({ inventory: { value: inventoryOf(s, env), type: "object", sensitive: false } }, null, 2) + "\n");
   const all: LabHost[] = [s.bastion, ...s.hosts];
-  writeAtomic(s.knownHostsFile, `# multitier lab ${s.id}: host keys of its bastion and hosts\n` + all.map((h) => `${h.address} ${hostKeys[h.name]}`).join("\n") + "\n");
+  writeAtomic(s.knownHostsFile, `# multitier lab ${s.id}: host keys of its bastion and hosts\n` + all.map((h) => `${h === s.bastion ? `${h.address},${subnetAddresses(env.network.publicSubnets[0]).gateway}` : h.address} ${hostKeys[h.name]}`).join("\n") + "\n");
   const lines = [
     `# multitier lab ${s.id} (${s.labDir}): ssh -F ${s.sshConfigFile} -J ${s.user}@${s.bastion.address} ${s.user}@<host address>`,
     `# or by name: ssh -F ${s.sshConfigFile} <host name>. The jump connection reads this file too.`,

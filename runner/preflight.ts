@@ -15,7 +15,7 @@ import { playMatches } from "./selection";
 import type { InventoryHost } from "./inventory";
 import { loadPlaybook, playbooksDir, type Play, type Playbook, type Task } from "./playbook";
 import { HELPER_NAMES, templatesDir } from "./template";
-import { ANY, missingInExpression, missingInTemplate, type Missing } from "./template-vars";
+import { ANY, missingInExpression, switchedOff, missingInTemplate, type Missing } from "./template-vars";
 
 const matches = (play: Play, h: HostSpec) => playMatches(play.hosts, { name: h.name, tier: h.tier } as InventoryHost);
 
@@ -128,6 +128,7 @@ function playErrors(env: Environment, play: Play, h: HostSpec): Found[] {
   strings(play.vars, `${play.where.field}.vars`, (s, f) => inline(s, playRoot, { ...play.where, field: f }));
   for (const task of [...play.tasks, ...play.handlers]) {
     const root = shape(env, play, task, h);
+    if (task.when && switchedOff(task.when, root)) continue; // its switch is off in this environment
     const w = task.where;
     strings(task.name, `${w.field}.name`, (s, f) => inline(s, root, { ...w, field: f }));
     strings(task.vars, `${w.field}.vars`, (s, f) => inline(s, root, { ...w, field: f }));

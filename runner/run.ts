@@ -95,9 +95,15 @@ export async function run(req: RunRequest, deps: RunDeps): Promise<{ code: numbe
       vault.unlock = unlock;
       book = withUnlock(env, book, tiers);
     }
-    const plays = common ? [...common.plays, ...book.plays] : book.plays;
-    runs.push({ service, book: { ...book, plays }, hosts });
+    runs.push({ service, book, hosts });
   }
+  // common.yml first: once on every host of the run, all of them in parallel, when several
+  // services are deployed together (as a site playbook's `common` play for `all`); before its
+  // own playbook, on its hosts, when one service is
+  if (common && runs.length > 1) {
+    const everyHost = [...new Map(runs.flatMap((r) => r.hosts).map((h) => [h.name, h])).values()];
+    runs.unshift({ service: "common", book: common, hosts: everyHost });
+  } else if (common) for (const r of runs) r.book = { ...r.book, plays: [...common.plays, ...r.book.plays] };
   // the connector checks its key (bad input: one line, nothing attempted) before anything is said
   const connector = await deps.connector(inv, req, filter);
   const reporter = deps.reporter ?? (req.json ? new JsonReporter() : new HumanReporter());

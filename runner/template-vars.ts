@@ -142,6 +142,25 @@ function guardOf(node: hbs.AST.Expression | undefined): string | undefined {
 }
 
 /** The variables a `when`/`loop` expression names that `root` lacks (item and relative paths aside). */
+/**
+ * A `when` whose top-level `&&` holds a bare variable this environment does not define
+ * (`when: "aptProxy && …"`): the variable is the task's switch, so the task cannot run here and
+ * neither the expression nor the task's templates need it.
+ */
+export function switchedOff(expression: string, root: Record<string, unknown>): boolean {
+  const ast = (jexl.compile(expression) as unknown as { _getAst(): any })._getAst();
+  const conjuncts = (n: any): any[] => (n?.type === "BinaryExpression" && n.operator === "&&" ? [...conjuncts(n.left), ...conjuncts(n.right)] : [n]);
+  return conjuncts(ast).some((n) => {
+    const parts: string[] = [];
+    let at: any = n;
+    while (at && at.type === "Identifier" && !at.relative) {
+      parts.unshift(at.value);
+      at = at.from;
+    }
+    return parts.length > 0 && !at && !resolve(root, parts).ok;
+  });
+}
+
 export function missingInExpression(expression: string, root: Record<string, unknown>): Missing[] {
   const ast = (jexl.compile(expression) as unknown as { _getAst(): any })._getAst();
   const out: Missing[] = [];

@@ -12,10 +12,10 @@
  * Every wait is bounded and fails with what it last saw. Needs root and a lab whose hosts run
  * systemd (lab/, issue 17): otherwise every test is skipped with a line saying why.
  *
- * Lab-owner notes: the bastion's filter must let the monitoring host reach 9100 on the public
- * subnet (lab/network.ts routeLikeTheVpc); the runner dials the bastion at its private leg
- * (10.213.0.1) for its exporter, so the bastion's sshd must listen there too and
- * hosts/lab.known_hosts must hold its key under that address (lab/host-up.sh, lab/outputs.ts).
+ * The lab's part: the bastion's filter lets only the monitoring host reach 9100 across subnets
+ * (lab/network.ts routeLikeTheVpc); the runner dials the bastion at its private leg
+ * (10.213.0.1) for its exporter, so the bastion's sshd listens there too and
+ * hosts/lab.known_hosts holds its key under that address (lab/host-up.sh, lab/outputs.ts).
  */
 import { spawn, type ChildProcess } from "child_process";
 import * as fs from "fs";
@@ -44,7 +44,7 @@ let lab: Lab | undefined;
 let skipReason = !isRoot
   ? "the lab needs root"
   : !loadEnvironmentFile(path.join(ROOT, "hosts", "lab.yaml")).monitoring?.enabled
-  ? "monitoring is off in hosts/lab.yaml (the lab's bastion filter and private-leg sshd for it are issue 18's open lab work)"
+  ? "monitoring is off in hosts/lab.yaml"
   : "";
 let receiver: ChildProcess | undefined;
 

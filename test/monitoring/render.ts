@@ -20,9 +20,9 @@ export { ROOT };
 export const VAULT = { ...TEST_VAULT, monitoring: { smtp: { username: "AKIDEXAMPLEUSER", password: "smtp p@ss\"word" } } };
 
 /** Hosts get their fixed IPs, or .10, .11 … of their subnet as the lab and AWS would pick. */
-/** hosts/<env>.yaml; for "lab", the lab with monitoring declared (fixtures/hosts/lab.yaml) until hosts/lab.yaml has it */
+/** hosts/<env>.yaml */
 export function envFileFor(envName: string): string {
-  return envName === "lab" ? path.join(__dirname, "fixtures", "hosts", "lab.yaml") : path.join(ROOT, "hosts", `${envName}.yaml`);
+  return path.join(ROOT, "hosts", `${envName}.yaml`);
 }
 
 export function inventoryFor(envName: string, bastionPrivateIp = "192.168.0.10"): Inventory {

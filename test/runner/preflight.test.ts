@@ -4,6 +4,7 @@
  * provide, plays whose `hosts:` match nothing, `deploy <tier>` for a tier the environment does
  * not have. Nothing here needs a host: each refusal is asserted as its exact one line.
  */
+import { switchedOff } from "../../runner/template-vars";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -46,9 +47,10 @@ describe("preflight of the shipped playbooks", () => {
 
   test("an environment without vars: each missing variable once, where a playbook or template first uses it", () => {
     expect(preflight(envFrom(withoutVars), listServices(), false).map((e) => e.message)).toEqual([
-      'playbooks/_emission.yml:10:3 [2].when: expected variable "standins" under vars: in hosts/staging.yaml (tier analysis uses it here), got nothing',
       'playbooks/_supervised.yml:3:3 [0].vars.program.user: expected variable "prometheus" under vars: in hosts/staging.yaml (tier database uses it here), got nothing',
       'playbooks/analysis.yml:5:3 [0].vars.app_user: expected variable "emission" under vars: in hosts/staging.yaml (tier analysis uses it here), got nothing',
+      // the stand-in tasks' switch (`when: standins`) is off without it: the first use that needs it is !standins
+      'playbooks/database.yml:12:7 [0].tasks[2].when: expected variable "standins" under vars: in hosts/staging.yaml (tier database uses it here), got nothing',
       'playbooks/notebook.yml:3:3 [0].vars.app_user: expected variable "jupyter" under vars: in hosts/staging.yaml (tier notebook uses it here), got nothing',
       'templates/db.conf.hbs:3:43 mongodb.users: expected variable "mongodb" under vars: in hosts/staging.yaml (tier analysis uses it here), got nothing',
       'templates/nginx-emission.conf.hbs:7:19 tls.serverName: expected variable "tls" under vars: in hosts/staging.yaml (tier webapp uses it here), got nothing',
@@ -99,6 +101,17 @@ describe("templates compiled before connecting", () => {
   });
 });
 
+describe("a task switched off by a variable the environment does not define", () => {
+  test("a bare variable in when's top-level && is the switch; || or a comparison is not", () => {
+    const facts = { facts: { pkgManager: "apt" } };
+    expect(switchedOff("aptProxy && facts.pkgManager == 'apt'", facts)).toBe(true);
+    expect(switchedOff("aptProxy && facts.pkgManager == 'apt'", { ...facts, aptProxy: "http://10.0.0.1:3142" })).toBe(false);
+    expect(switchedOff("x && tls.serverName", { x: 1, tls: {} })).toBe(true);
+    expect(switchedOff("aptProxy || facts.pkgManager == 'apt'", facts)).toBe(false);
+    expect(switchedOff("aptProxy == 'x'", facts)).toBe(false);
+  });
+});
+
 describe("plays and tiers that match nothing", () => {
   test("a play whose hosts: matches no tier or host", () => {
     const dir = path.join(tmp, "playbooks");
@@ -134,7 +147,7 @@ describe("multitier validate checks the playbooks against each environment (real
     const r = spawnSync(process.execPath, [path.join(ROOT, "bin", "multitier.js"), "validate", "--no-terraform"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, MULTITIER_HOSTS_DIR: hosts } });
     const lines = r.stderr.trim().split("\n");
     expect(lines).toHaveLength(6);
-    expect(lines[2]).toBe(`playbooks/analysis.yml:5:3 [0].vars.app_user: expected variable "emission" under vars: in ${hosts}/staging.yaml (tier analysis uses it here), got nothing`);
+    expect(lines[1]).toBe(`playbooks/analysis.yml:5:3 [0].vars.app_user: expected variable "emission" under vars: in ${hosts}/staging.yaml (tier analysis uses it here), got nothing`);
     expect(r.stdout).toBe("");
     expect(r.status).toBe(1);
   });
