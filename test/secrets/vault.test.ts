@@ -91,7 +91,7 @@ describe("multitier vault (real CLI)", () => {
     expect(fs.readFileSync(file, "utf8")).toMatch(/^\$ANSIBLE_VAULT;1\.1;AES256/);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     const secrets = parseSecrets(file, decryptVault(file, "cli-pw")) as any;
-    expect(Object.keys(secrets.luks).sort()).toEqual(["analysis", "database", "notebook", "webapp"]);
+    expect(Object.keys(secrets.luks).sort()).toEqual(["analysis", "database", "monitoring", "notebook", "webapp"]);
     expect(secrets.monitoring).toBeUndefined(); // the lab alerts to a webhook: no SMTP credentials
     expect(secrets.mongodb.readwrite).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(secrets.tls.cert).toContain("BEGIN CERTIFICATE");

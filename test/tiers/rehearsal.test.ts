@@ -1,9 +1,10 @@
 /**
- * The whole rehearsal in the lab (issues #5, #17): deploy all four tiers with the real
+ * The whole rehearsal in the lab (issues #5, #17, #18): deploy all five tiers with the real
  * playbooks and templates (MongoDB and e-mission replaced by lab/standins) on systemd hosts
  * that start as a minimal Debian (sshd, python3, sudo), then check on the hosts what an
  * operator would: every package installed by the playbooks, services enabled and running under
- * systemd, a reboot that brings them back, a second deploy that changes nothing.
+ * systemd, a reboot that brings them back, a second deploy that changes nothing; then the
+ * monitoring checks on the same lab (alerts fire and resolve, the webhook receives them).
  */
 import * as fs from "fs";
 import * as net from "net";
@@ -12,6 +13,7 @@ import { writeVault } from "../../runner/secrets/vault";
 import { isRoot, ROOT, startLab, type Lab } from "../lab/harness";
 import { APT_PROXY_LOG } from "../../lab/lab";
 import { TEST_VAULT } from "./render";
+import { monitoringChecks } from "../lab/monitoring-checks";
 import { parse, stringify } from "yaml";
 
 const maybe = isRoot ? describe : describe.skip;
@@ -50,7 +52,7 @@ maybe("rehearsal: deploy-all in the lab", () => {
     expect(dry.stderr).toBe("");
     expect(dry.code).toBe(0);
     const recap = JSON.parse(dry.stdout.trim().split("\n").pop()!);
-    for (const h of ["database", "webapp", "analysis", "notebook"]) {
+    for (const h of TIERS) {
       expect([h, recap.hosts[h].failed, recap.hosts[h].unreachable ?? 0]).toEqual([h, 0, 0]);
       expect(recap.hosts[h].changed).toBeGreaterThan(0);
     }
@@ -60,7 +62,8 @@ maybe("rehearsal: deploy-all in the lab", () => {
   test("the first deploy-all succeeds on every host", () => {
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/^deploy database, webapp, analysis, notebook on lab: 4 host\(s\)/);
+    // common.yml first, once on every host at a time, then each service in the tiers' order
+    expect(first.stdout).toMatch(/^deploy common, database, webapp, analysis, notebook, monitoring on lab: 5 host\(s\)/);
   });
 
   test("the first deploy installs every package the playbooks name (the hosts start without them), one cache refresh per host", () => {
@@ -174,7 +177,7 @@ maybe("rehearsal: deploy-all in the lab", () => {
     expect(refreshes()).toBe(TIERS.length);
     expect(r.code).toBe(0);
     const recap = JSON.parse(r.stdout.trim().split("\n").pop()!);
-    for (const h of ["database", "webapp", "analysis", "notebook"]) expect([h, recap.hosts[h].changed, recap.hosts[h].failed]).toEqual([h, 0, 0]);
+    for (const h of TIERS) expect([h, recap.hosts[h].changed, recap.hosts[h].failed]).toEqual([h, 0, 0]);
     // and no secret in any event
     for (const v of Object.values(TEST_VAULT).flatMap((x) => Object.values(x))) expect(r.stdout).not.toContain(v);
   }, 120_000);
@@ -214,6 +217,9 @@ maybe("rehearsal: deploy-all in the lab", () => {
     expect(r.stdout).toContain("no long-running process here; the schedule is");
     expect(r.stdout).toContain("bin/intake_multiprocess.py 3");
   });
+
+  // last: these checks stop services, fill and unmount volumes (each puts them back)
+  describe("monitoring: Prometheus, Alertmanager and every host's exporter (test/lab/monitoring-checks.ts)", () => monitoringChecks(() => lab));
 });
 
 /** files the first deploy makes: absent on a fresh host, and still absent after a --check run */
@@ -224,7 +230,7 @@ const FRESH_PATHS: [string, string][] = [
   ["notebook", "/home/analyst/.jupyter/jupyter_notebook_config.py"],
 ];
 
-const TIERS = ["database", "webapp", "analysis", "notebook"];
+const TIERS = ["database", "webapp", "analysis", "notebook", "monitoring"];
 
 /** the systemd units the playbooks manage on each tier (service tasks with enabled: true, and sshd) */
 const MANAGED: Record<string, string[]> = {
@@ -232,7 +238,10 @@ const MANAGED: Record<string, string[]> = {
   webapp: ["ssh", "chrony", "supervisor", "nginx"],
   analysis: ["ssh", "chrony", "supervisor", "cron"],
   notebook: ["ssh", "chrony", "supervisor"],
+  monitoring: ["ssh", "chrony", "supervisor", "prometheus", "prometheus-alertmanager"],
 };
+// the monitoring agent on every host (hosts/lab.yaml turns monitoring on)
+for (const t of Object.keys(MANAGED)) MANAGED[t].push("prometheus-node-exporter", "multitier-collector.timer");
 
 /** every package name in the `package` tasks of common.yml and the tier's playbook */
 function packagesNamed(tier: string): string[] {
@@ -242,6 +251,7 @@ function packagesNamed(tier: string): string[] {
     else if (x && typeof x === "object")
       for (const [k, v] of Object.entries(x)) {
         if (k === "package") for (const n of [(v as { name: string | string[] }).name].flat()) names.add(n);
+        else if (k === "import_tasks" && typeof v === "string") walk(parse(fs.readFileSync(path.join(ROOT, "playbooks", v), "utf8")));
         else walk(v);
       }
   };
@@ -267,7 +277,7 @@ function fakeTls(): { cert: string; key: string } {
   const { execFileSync } = require("child_process");
   const dir = fs.mkdtempSync("/tmp/mt-rh-tls-");
   try {
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=lab", "-keyout", `${dir}/k`, "-out", `${dir}/c`], { stdio: "ignore" });
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "5", "-subj", "/CN=lab", "-keyout", `${dir}/k`, "-out", `${dir}/c`], { stdio: "ignore" });
     return { cert: fs.readFileSync(`${dir}/c`, "utf8"), key: fs.readFileSync(`${dir}/k`, "utf8") };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
