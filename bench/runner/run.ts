@@ -7,6 +7,7 @@
  * pipelining), TCP connections to the bastion and CPU. Prints a table and writes
  * bench/RESULTS.md. BENCH_TOOLS=multitier,ansible,mitogen picks the tools.
  */
+import { withoutMonitoring } from "../../lab/env-copy";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -43,7 +44,8 @@ function ansibleInventory(s: LabState, dir: string): string {
 
 async function runTool(tool: Tool, hostsPerTier: number): Promise<{ first: Sample; noop: Sample }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mt-bench-"));
-  fs.copyFileSync(path.join(ROOT, "hosts", "lab.yaml"), path.join(dir, "lab.yaml"));
+  // the four service tiers (1, 5, 10 hosts each: 4, 20, 40 targets), without the monitoring tier
+  fs.writeFileSync(path.join(dir, "lab.yaml"), withoutMonitoring(fs.readFileSync(path.join(ROOT, "hosts", "lab.yaml"), "utf8")));
   const state = await labUp({ id: "bn", hostsPerTier, outDir: dir, envFile: path.join(dir, "lab.yaml"), labDir: path.join(dir, "lab"), kind: "overlay" }); // the figures below compare runners on the same (overlay) hosts
   try {
     const ns = state.bastion.ns;

@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { startChild } from "../../lab/child";
+import { withoutMonitoring } from "../../lab/env-copy";
 import { enterArgs, labDown, labUp, rebootHost, type HostKind, type LabHost, type LabState } from "../../lab/lab";
 
 export const ROOT = path.join(__dirname, "..", "..");
@@ -38,11 +39,14 @@ export interface LabOpts {
   editEnv?: (yaml: string) => string;
   /** systemd (default) or overlay hosts */
   kind?: HostKind;
+  /** keep hosts/lab.yaml's monitoring tier and section (default: left out, one host less) */
+  monitoring?: boolean;
 }
 
 export async function startLab(id: string, opts: LabOpts = {}): Promise<Lab> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mt-lab-${id}-`));
-  const envText = fs.readFileSync(path.join(ROOT, "hosts", "lab.yaml"), "utf8");
+  const labYaml = fs.readFileSync(path.join(ROOT, "hosts", "lab.yaml"), "utf8");
+  const envText = opts.monitoring ? labYaml : withoutMonitoring(labYaml);
   fs.writeFileSync(path.join(dir, "lab.yaml"), opts.editEnv ? opts.editEnv(envText) : envText);
   let state: LabState;
   try {

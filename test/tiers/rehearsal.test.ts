@@ -31,7 +31,7 @@ maybe("rehearsal: deploy-all in the lab", () => {
       .slice(logStart)
       .filter((l) => l.split("|")[1] === "O" && l.split("|")[3] === lab.state.bastion.address && l.endsWith("/dists/bookworm/InRelease")).length;
   beforeAll(async () => {
-    lab = await startLab("rh", { playbooks: path.join(ROOT, "playbooks"), templates: path.join(ROOT, "templates") });
+    lab = await startLab("rh", { playbooks: path.join(ROOT, "playbooks"), templates: path.join(ROOT, "templates"), monitoring: true });
     writeVault(path.join(lab.dir, "lab.vault.yml"), stringify({ ...TEST_VAULT, tls: fakeTls() }), "rehearsal-pw");
     lab.env.MULTITIER_VAULT_PASSWORD = "rehearsal-pw";
     // an operator's first dry run on fresh hosts, then what it left on them (it must leave nothing)
