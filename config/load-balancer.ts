@@ -103,7 +103,7 @@ export function loadBalancerErrors(env: EnvView): { path: Path; message: string;
     else if (m[2] !== env.region) add(at("certificateArn"), `expected a certificate in ${env.region} (a load balancer uses certificates of its own region), got one in ${m[2]}`);
   }
   if (env.availabilityZones.length < 2)
-    add(at("enabled"), `an Application Load Balancer needs public subnets in at least two availability zones (AWS), got ${env.availabilityZones.length}: add a zone to availabilityZones with its public and private subnet`);
+    add(at(), `an Application Load Balancer needs public subnets in at least two availability zones (AWS), got ${env.availabilityZones.length}: add a zone to availabilityZones with its public and private subnet`, true);
   if (!isModernTlsPolicy(lb.sslPolicy)) add(at("sslPolicy"), `expected a predefined ELBSecurityPolicy that accepts TLS 1.2 and later only, such as ${L.sslPolicy}, got ${show(lb.sslPolicy)}`);
 
   const tier = env.tiers[lb.tier];
@@ -113,7 +113,7 @@ export function loadBalancerErrors(env: EnvView): { path: Path; message: string;
   if (env.tiers[LB_GROUP]) add(["tiers", LB_GROUP], `"${LB_GROUP}" names the load balancer's security group while loadBalancer is on; choose another tier name`, true);
   const name = targetGroupName(env.prefix, lb.tier, lb.targetPort);
   if (tier && !TARGET_GROUP_NAME.test(name))
-    add(at("tier"), `the target group would be named "${name}" (<prefix>-<tier>-<targetPort>): AWS takes at most 32 letters, digits and hyphens; shorten prefix or the tier's name`);
+    add(at(), `the target group would be named "${name}" (<prefix>-<tier>-<targetPort>): AWS takes at most 32 letters, digits and hyphens; shorten prefix or the tier's name`, true);
 
   const hc = lb.healthCheck;
   if (hc.timeout >= hc.interval) add(at("healthCheck", "timeout"), `expected less than interval (${hc.interval} s), got ${hc.timeout}`);

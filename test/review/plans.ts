@@ -2,16 +2,33 @@
  * Plans built from our own synthesized production stack, shaped like `terraform show -json`
  * (the real plans in ../shared are read from there by the tests, never copied).
  */
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import { parse, stringify } from "yaml";
 import { loadEnvironmentFile } from "../../config/load";
 import type { ResourceChange, TerraformPlan } from "../../review/read";
 import { synthEnv } from "../stacks/synth";
+import { behindLoadBalancer } from "../stacks/variants";
 
 export const ROOT = path.join(__dirname, "..", "..");
 export const SHARED_PLANS = path.join(ROOT, "..", "shared", "reference", "plans");
 
 export function productionStack() {
   return synthEnv(loadEnvironmentFile(path.join(ROOT, "hosts", "production.yaml"))).json;
+}
+
+/** Production with its webapp tier behind a load balancer (two zones, webapp private), synthesized. */
+export function loadBalancerStack() {
+  const doc = parse(fs.readFileSync(path.join(ROOT, "hosts", "production.yaml"), "utf8"));
+  behindLoadBalancer(doc);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mt-lb-"));
+  try {
+    fs.writeFileSync(path.join(dir, "production.yaml"), stringify(doc));
+    return synthEnv(loadEnvironmentFile(path.join(dir, "production.yaml"))).json;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v));
