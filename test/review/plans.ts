@@ -100,3 +100,30 @@ export function hugePlan(n: number, stack: any): TerraformPlan {
     });
   return { format_version: "1.2", resource_changes: rcs };
 }
+
+/** Replacing a resource of the stack as `terraform show -json` says it (`cbd`: create_before_destroy order). */
+function replaced(stack: any, type: string, pred: (c: any) => boolean, change: Record<string, unknown>, paths: string[][], cbd = false): ResourceChange {
+  const [name, conf] = find(stack, type, pred);
+  const before = { ...clone(conf), id: `${type}-old`, lifecycle: undefined };
+  const after = { ...clone(conf), ...change, lifecycle: undefined };
+  return {
+    address: `${type}.${name}`,
+    mode: "managed",
+    type,
+    name,
+    change: { actions: cbd ? ["create", "delete"] : ["delete", "create"], before, after, after_unknown: { id: true, arn: true }, before_sensitive: {}, after_sensitive: {}, replace_paths: paths },
+    action_reason: "replace_because_cannot_update",
+  };
+}
+
+/** The load balancer made internal (force-new) and its target group moved to port 8443 (force-new, created before the old one goes). */
+export function loadBalancerReplacedPlan(lbStack: any): TerraformPlan {
+  return {
+    format_version: "1.2",
+    terraform_version: "1.11.0",
+    resource_changes: [
+      replaced(lbStack, "aws_lb", () => true, { internal: true }, [["internal"]]),
+      replaced(lbStack, "aws_lb_target_group", () => true, { port: 8443, name: "emission-webapp-8443" }, [["name"], ["port"]], true),
+    ],
+  };
+}
