@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { checkEnvironment } from "../../config/load";
+import { parse, stringify } from "yaml";
 import { YamlSource } from "../../config/yamlsource";
 
 const F = "hosts/production.yaml";
@@ -85,4 +86,18 @@ test.each(cases)("refused: %s, in one exact line", (_name, edits, error) => {
 test("a tier named alb is refused while the load balancer is on (it names the load balancer's group)", () => {
   const text = base.replace("tiers:\n", "tiers:\n  alb:\n    subnet: private\n    instanceType: t3.small\n");
   expect(check(text).errors.map((e) => e.message)).toEqual([`${F}:${lineOf(text, "  alb:")}:3 tiers.alb: "alb" names the load balancer's security group while loadBalancer is on; choose another tier name`]);
+});
+
+test("the commented example in hosts/production.yaml, uncommented into it, is accepted", () => {
+  const shipped = fs.readFileSync(path.join(__dirname, "..", "..", "hosts", "production.yaml"), "utf8");
+  const block = shipped.slice(shipped.indexOf("# availabilityZones:")).split("\n").map((l) => l.replace(/^# ?/, "")).join("\n");
+  const example = parse(block.replace("<id>", CERT.split("/")[1]));
+  const doc = parse(shipped);
+  Object.assign(doc, { availabilityZones: example.availabilityZones, loadBalancer: example.loadBalancer });
+  Object.assign(doc.network, example.network);
+  Object.assign(doc.tiers.webapp, example.tiers.webapp);
+  const { env, errors } = check(stringify(doc));
+  expect(errors.map((e) => e.message)).toEqual([]);
+  expect(env!.loadBalancer).toMatchObject({ enabled: true, tier: "webapp", healthCheck: { path: "/" } });
+  expect(parse(shipped).loadBalancer).toBeUndefined(); // off as shipped
 });
