@@ -6,12 +6,14 @@
  * adds one, changes none), and the inventory naming the load balancer for the runner.
  */
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { parse, stringify } from "yaml";
 import { YamlSource } from "../../config/yamlsource";
 import { checkEnvironment } from "../../config/load";
 import { analyze } from "../../review/analyze";
 import { diffStacks } from "../../review/synth-diff";
+import { readOutputs } from "../../runner/inventory";
 import { ROOT, synthEnv } from "./synth";
 import { behindLoadBalancer } from "./variants";
 
@@ -104,4 +106,22 @@ test("the inventory names the load balancer and its target group; without one it
   expect(Object.keys(off.output.inventory.value)).toEqual(["bastion", "hosts"]);
   expect(off.output.load_balancer_dns_name).toBeUndefined();
   expect(off.resource.aws_lb).toBeUndefined();
+});
+
+test("the runner reads an outputs file with the loadBalancer key as before (the key is extra, nothing else moves)", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mt-lb-out-"));
+  try {
+    const file = path.join(dir, "production.outputs.json");
+    const value = {
+      bastion: { publicIp: "198.51.100.7", privateIp: "192.168.0.10", user: "ubuntu" },
+      hosts: { webapp: { tier: "webapp", privateIp: "192.168.1.80", user: "ubuntu", volumes: {} } },
+      loadBalancer: { dnsName: "emission-alb-1.us-east-1.elb.amazonaws.com", zoneId: "Z35SXDOTRQ7X7K", arn: "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/app/emission-alb/1", tier: "webapp", targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/emission-webapp-443/1", targetPort: 443 },
+    };
+    fs.writeFileSync(file, JSON.stringify({ inventory: { sensitive: false, type: ["object", {}], value } }));
+    const { out } = readOutputs(file);
+    expect(out.hosts.webapp.privateIp).toBe("192.168.1.80");
+    expect(out.bastion.publicIp).toBe("198.51.100.7");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
