@@ -7,6 +7,7 @@
  */
 import { DEFAULTS as D } from "./defaults";
 import { MONITORING_DEFAULTS as MD } from "./monitoring";
+import { LOAD_BALANCER_DEFAULTS as LD } from "./load-balancer";
 
 export const INPUT_DOCS: Readonly<Record<string, string>> = {
   name: "environment name: the file's name (hosts/<name>.yaml), ^[a-z][a-z0-9-]*$",
@@ -96,4 +97,17 @@ export const INPUT_DOCS: Readonly<Record<string, string>> = {
   "monitoring.checks.<t>.services": "services of the tier whose being down alerts (supervised programs or systemd units)",
   "monitoring.checks.<t>.pipelines": "cron pipelines of the tier whose last successful run is watched (the multitier-job wrapper records it)",
   "monitoring.checks.<t>.certificates": "TLS certificate files on the tier's hosts whose expiry is watched",
+  "loadBalancer.enabled": LD.enabled.doc,
+  "loadBalancer.certificateArn": "ARN of the ACM certificate the HTTPS listener presents (arn:aws:acm:<region>:<account>:certificate/<id>, in the environment's region); required when enabled",
+  "loadBalancer.tier": `${LD.tier.doc} (declare it with subnet: private)`,
+  "loadBalancer.targetPort": LD.targetPort.doc,
+  "loadBalancer.sslPolicy": LD.sslPolicy.doc,
+  "loadBalancer.from": "who may reach the load balancer on 443 and 80: CIDR blocks or operators; anywhere (0.0.0.0/0, and ::/0 with IPv6) when left out",
+  "loadBalancer.deregistrationDelay": LD.deregistrationDelay.doc,
+  "loadBalancer.healthCheck.path": LD.healthPath.doc,
+  "loadBalancer.healthCheck.port": "port the health check requests (opened to the load balancer too); targetPort when left out",
+  "loadBalancer.healthCheck.interval": LD.healthInterval.doc,
+  "loadBalancer.healthCheck.timeout": LD.healthTimeout.doc,
+  "loadBalancer.healthCheck.healthyThreshold": LD.healthyThreshold.doc,
+  "loadBalancer.healthCheck.unhealthyThreshold": LD.unhealthyThreshold.doc,
 };

@@ -12,6 +12,7 @@ import { environmentSchema, EnvironmentSpec } from "./schema";
 import { didYouMean, semanticErrors } from "./validate";
 import { duplicateRuleErrors } from "./rule-duplicates";
 import { monitoringErrors } from "./monitoring";
+import { loadBalancerErrors } from "./load-balancer";
 import { YamlSource } from "./yamlsource";
 import { Environment, environmentNameFromFile, expandHosts } from "./environment";
 import { retireErrors } from "./retire";
@@ -77,7 +78,7 @@ export function checkEnvironment(source: YamlSource): { env?: Environment; error
   const errors: InputError[] = [];
   const expectedName = environmentNameFromFile(source.file);
   if (spec.name !== expectedName) errors.push(source.error(["name"], `expected "${expectedName}" (the file's name), got "${spec.name}"`));
-  for (const e of [...semanticErrors(spec), ...duplicateRuleErrors(spec), ...retireErrors(spec), ...monitoringErrors(spec)]) errors.push(source.error(e.path, e.message, e.onKey));
+  for (const e of [...semanticErrors(spec), ...duplicateRuleErrors(spec), ...retireErrors(spec), ...monitoringErrors(spec), ...loadBalancerErrors(spec)]) errors.push(source.error(e.path, e.message, e.onKey));
   if (errors.length) return { errors: sortErrors(errors) };
   return { env: { ...spec, file: source.file, hosts: expandHosts(spec) }, errors: [] };
 }

@@ -11,6 +11,7 @@ import { D } from "./defaults";
 import { show } from "./errors";
 import { parseCidr, parseIp } from "./cidr";
 import { monitoringSchema } from "./monitoring";
+import { loadBalancerSchema } from "./load-balancer";
 
 /** Attach "expected <what>, got <value>" to every issue a schema raises. */
 function expecting(what: string) {
@@ -205,6 +206,7 @@ export const environmentSchema = z
       ).default([]),
       lab: z.record(z.string(), z.unknown(), expecting("a mapping")).optional(),
       monitoring: monitoringSchema.optional(),
+      loadBalancer: loadBalancerSchema.optional(),
     },
     expecting("an environment mapping"),
   )

@@ -1,7 +1,8 @@
 /**
  * What a plan does, in the terms a reviewer needs: Terraform's own Plan line (counted as
  * Terraform's renderer counts: internal/command/jsonformat/plan.go), our extra counts, the
- * stateful resources it destroys or replaces (the banner: stateful.ts), changes grouped by
+ * stateful resources it destroys or replaces (the banner: stateful.ts), the load balancer's
+ * parts it destroys or replaces (service-affecting.ts, their own section), changes grouped by
  * tier and action with their attributes (unknown and sensitive values shown as such),
  * security-group rules opened and closed, drift, output changes, and — from the synth diff —
  * provider and backend changes.
@@ -9,6 +10,7 @@
 import type { ConfigChange, ResourceChange, TerraformPlan } from "./read";
 import { securityGroupChanges, type RuleChange } from "./rule-changes";
 import { statefulRow } from "./stateful";
+import { serviceAffectingWhy } from "./service-affecting";
 import { SENSITIVE, UNKNOWN } from "./unknown";
 
 export { SENSITIVE, UNKNOWN, type RuleChange };
@@ -63,6 +65,8 @@ export interface Analysis {
   errored: boolean;
   counts: Counts;
   danger: Danger[];
+  /** destroyed or replaced resources that interrupt the service without losing data (the load balancer's parts) */
+  serviceAffecting: Danger[];
   groups: { tier: string; action: Action; resources: ResourceReport[] }[];
   securityGroups: RuleChange[];
   drift: { address: string; type: string; action: Action }[];
@@ -161,6 +165,7 @@ const ACTION_ORDER: Action[] = ["replace", "delete", "create", "update", "forget
 export function analyze(plan: TerraformPlan, knownTiers: string[] = ["database", "webapp", "analysis", "notebook", "bastion"]): Analysis {
   const counts: Counts = { add: 0, change: 0, destroy: 0, replace: 0, import: 0, move: 0, forget: 0, read: 0, invoke: (plan.action_invocations ?? []).length };
   const danger: Danger[] = [];
+  const serviceAffecting: Danger[] = [];
   const reports: ResourceReport[] = [];
   const securityGroups: RuleChange[] = [];
   for (const rc of plan.resource_changes ?? []) {
@@ -191,6 +196,8 @@ export function analyze(plan: TerraformPlan, knownTiers: string[] = ["database",
     if ((action === "delete" || action === "replace") && rc.mode !== "data") {
       const why = statefulWhy(rc, tier);
       if (why) danger.push({ address, action: action === "delete" ? "destroy" : "replace", why, forcedBy, reason: rc.action_reason });
+      const service = serviceAffectingWhy(rc);
+      if (service) serviceAffecting.push({ address, action: action === "delete" ? "destroy" : "replace", why: service, forcedBy, reason: rc.action_reason });
     }
   }
   const config = plan.configuration_changes ?? [];
@@ -218,7 +225,7 @@ export function analyze(plan: TerraformPlan, knownTiers: string[] = ["database",
       before: o.before_sensitive === true ? SENSITIVE : show(o.before),
       after: o.after_unknown === true ? UNKNOWN : o.after_sensitive === true ? SENSITIVE : show(o.after),
     }));
-  return { planLine, errored, counts, danger, groups, securityGroups, drift, outputs, config };
+  return { planLine, errored, counts, danger, serviceAffecting, groups, securityGroups, drift, outputs, config };
 }
 
 /** Terraform's own summary line for these counts (forgets and reads are never in it). */

@@ -19,6 +19,10 @@ export const FORCE_NEW: Record<string, { attributes: string[]; why: string }> = 
   aws_iam_role: { attributes: ["name", "path"], why: "a new role" },
   aws_egress_only_internet_gateway: { attributes: ["vpc_id"], why: "a new gateway" },
   aws_route_table_association: { attributes: ["subnet_id", "gateway_id"], why: "the association is recreated" },
+  aws_lb: { attributes: ["name", "name_prefix", "internal", "load_balancer_type", "customer_owned_ipv4_pool"], why: "a new load balancer: a new DNS name, requests fail meanwhile" },
+  aws_lb_listener: { attributes: ["load_balancer_arn"], why: "the listener is recreated: its port refuses requests meanwhile" },
+  aws_lb_target_group: { attributes: ["name", "name_prefix", "port", "protocol", "protocol_version", "target_type", "vpc_id", "ip_address_type"], why: "a new target group: its hosts register anew and wait for their health checks" },
+  aws_lb_target_group_attachment: { attributes: ["target_group_arn", "target_id", "port", "availability_zone"], why: "the host is deregistered and registered again" },
   aws_dlm_lifecycle_policy: { attributes: [], why: "" },
   aws_internet_gateway: { attributes: [], why: "" },
 };

@@ -1,12 +1,13 @@
 /**
  * The PR comment. Above the fold (test/review/comment-page.test.ts measures it in Chromium):
- * Terraform's plan line, the banner when data is at risk, then our counts of replacements,
+ * Terraform's plan line, the banner when data is at risk, the service-affecting section when
+ * the load balancer's parts are destroyed or replaced, then our counts of replacements,
  * imports, moves and forgets. Then security-group
  * rules opened/closed, changes by tier and action (attributes in collapsible blocks), drift
  * and output changes. Never longer than GitHub's 65,536 characters: details go first, the
  * summary and banner always stay, and the comment says what was cut.
  */
-import type { Analysis, ResourceReport } from "./analyze";
+import type { Analysis, Danger, ResourceReport } from "./analyze";
 
 export const GITHUB_LIMIT = 65_536;
 export const MARKER = "<!-- multitier-review -->";
@@ -17,6 +18,12 @@ const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ").slice(0,
 /** Terraform's default reason for a replacement adds nothing to "forced by …": only the others are shown. */
 const shownReason = (reason?: string) => (reason && reason !== "replace_because_cannot_update" ? reason : undefined);
 
+function dangerLine(d: Danger): string {
+  const forced = d.forcedBy.length ? `; forced by ${d.forcedBy.map(code).join(", ")}` : "";
+  const reason = shownReason(d.reason) ? `; reason: ${code(d.reason!)}` : "";
+  return `> - **${d.action.toUpperCase()}** ${code(d.address)} — ${d.why}${forced}${reason}`;
+}
+
 function header(a: Analysis, title: string): string[] {
   const c = a.counts;
   const lines = [MARKER, `## ${title}`, "", `**${a.planLine}**`, ""];
@@ -26,12 +33,12 @@ function header(a: Analysis, title: string): string[] {
   if (a.danger.length) {
     const moves = a.danger.some((d) => d.action === "change") ? ", or moves the state or the region" : "";
     lines.push("> [!CAUTION]", `> **This plan destroys or replaces resources that hold data${moves}.** Check each one before applying:`);
-    for (const d of a.danger) {
-      const forced = d.forcedBy.length ? `; forced by ${d.forcedBy.map(code).join(", ")}` : "";
-      const reason = shownReason(d.reason) ? `; reason: ${code(d.reason!)}` : "";
-      lines.push(`> - **${d.action.toUpperCase()}** ${code(d.address)} — ${d.why}${forced}${reason}`);
-    }
-    lines.push("");
+    lines.push(...a.danger.map(dangerLine), "");
+  }
+  // its own section: the service stops for a while, nothing is lost (no exit code of its own)
+  if (a.serviceAffecting.length) {
+    lines.push("> [!WARNING]", "> **Service-affecting: this plan destroys or replaces parts of the load balancer.** Requests fail until they are back (no data is lost); apply in a quiet hour:");
+    lines.push(...a.serviceAffecting.map(dangerLine), "");
   }
   // our own counts, on their own line: Terraform's Plan line never has them
   const reads = c.read ? ` · Reads: **${c.read}**` : "";
@@ -98,5 +105,5 @@ export function renderMarkdown(a: Analysis, title = "Terraform plan review", lim
 }
 
 export function renderJson(a: Analysis): string {
-  return JSON.stringify({ planLine: a.planLine, errored: a.errored, counts: a.counts, danger: a.danger, groups: a.groups, securityGroups: a.securityGroups, drift: a.drift, outputs: a.outputs, config: a.config }, null, 2);
+  return JSON.stringify({ planLine: a.planLine, errored: a.errored, counts: a.counts, danger: a.danger, serviceAffecting: a.serviceAffecting, groups: a.groups, securityGroups: a.securityGroups, drift: a.drift, outputs: a.outputs, config: a.config }, null, 2);
 }

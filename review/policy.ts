@@ -7,6 +7,7 @@ import type { Environment } from "../config/environment";
 import { dataVolumeCoverage } from "./snapshot-coverage";
 import type { StackJson } from "./synth";
 import { exporterMonitoringOnly } from "./monitoring-policy";
+import { lbListenerTls, webappPrivateBehindLb } from "./load-balancer-policy";
 
 export interface Finding {
   rule: string;
@@ -178,6 +179,8 @@ export const RULES: Rule[] = [
     },
   },
   exporterMonitoringOnly,
+  lbListenerTls,
+  webappPrivateBehindLb,
 ];
 
 /** Findings of every rule on one stack, with the environment's waivers applied. */

@@ -24,6 +24,10 @@ export { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 export { Instance } from "@cdktf/provider-aws/lib/instance";
 export { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
 export { KeyPair } from "@cdktf/provider-aws/lib/key-pair";
+export { Lb } from "@cdktf/provider-aws/lib/lb";
+export { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
+export { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
+export { LbTargetGroupAttachment } from "@cdktf/provider-aws/lib/lb-target-group-attachment";
 export { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
 export { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 export { Route } from "@cdktf/provider-aws/lib/route";

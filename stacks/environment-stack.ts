@@ -1,7 +1,7 @@
 /**
  * One Terraform stack per environment file: provider (region, default tags), backend,
  * network, security groups, key pair, bastion, the tiers' instances and volumes, the
- * snapshot policy and the runner's inventory output. This is the one place that reads the
+ * snapshot policy, the load balancer when the file has one, and the runner's inventory output. This is the one place that reads the
  * whole Environment: each construct gets narrow props (what it uses), mapped here, and
  * every AWS name comes from stacks/names.ts.
  */
@@ -10,6 +10,8 @@ import type { Environment } from "../config/environment";
 import { DataVolume } from "./data-volume";
 import { moveFromLegacyNames, serverId, volumeId } from "./identities";
 import { InventoryOutput } from "./inventory-output";
+import { LoadBalancer } from "./load-balancer";
+import { LB_GROUP } from "../config/load-balancer";
 import { markMonitoringGroup } from "./monitoring";
 import { defaultTags, keyPairName, snapshotTagValue } from "./names";
 import { Network } from "./network";
@@ -40,7 +42,14 @@ export class EnvironmentStack extends TerraformStack {
       privateSubnets: env.network.privateSubnets,
       ipv6,
     });
-    const sgs = new SecurityGroups(this, "security", { prefix, vpcId: net.vpc.id, groups: [BASTION, ...Object.keys(env.tiers)], rules: securityRules(env) });
+    const lbSpec = env.loadBalancer?.enabled ? env.loadBalancer : undefined;
+    const sgs = new SecurityGroups(this, "security", {
+      prefix,
+      vpcId: net.vpc.id,
+      groups: [BASTION, ...Object.keys(env.tiers)],
+      otherGroups: lbSpec ? { [LB_GROUP]: `load balancer: HTTPS and HTTP in, port ${lbSpec.targetPort} to ${lbSpec.tier} only` } : undefined,
+      rules: securityRules(env),
+    });
     markMonitoringGroup(env.monitoring?.enabled ? env.monitoring.tier : undefined, sgs.groups);
     const ami = new DataAwsAmi(this, "ubuntu", {
       mostRecent: true,
@@ -110,7 +119,29 @@ export class EnvironmentStack extends TerraformStack {
     });
 
     if (env.hosts.some((h) => snapshotted(h.volumes))) new SnapshotPolicy(this, "snapshots", { prefix, time: env.snapshots.time, retainDays: env.snapshots.retainDays });
-    new InventoryOutput(this, "outputs", { bastion: bastion.instance, bastionUser: env.bastion.user ?? env.sshUser, hosts, ipv6 });
+    const lb = lbSpec
+      ? new LoadBalancer(this, "load-balancer", {
+          prefix,
+          tier: lbSpec.tier,
+          vpcId: net.vpc.id,
+          subnetIds: net.publicSubnets.map((s) => s.id),
+          securityGroupId: sgs.groups[LB_GROUP].id,
+          certificateArn: lbSpec.certificateArn!, // required when enabled (config/load-balancer.ts)
+          sslPolicy: lbSpec.sslPolicy,
+          targetPort: lbSpec.targetPort,
+          deregistrationDelay: lbSpec.deregistrationDelay,
+          healthCheck: lbSpec.healthCheck,
+          ipv6,
+          targets: hosts.filter((h) => h.spec.tier === lbSpec.tier).map((h) => ({ host: h.spec.name, instanceId: h.instance.id })),
+        })
+      : undefined;
+    new InventoryOutput(this, "outputs", {
+      bastion: bastion.instance,
+      bastionUser: env.bastion.user ?? env.sshUser,
+      hosts,
+      ipv6,
+      loadBalancer: lb && lbSpec ? { tier: lbSpec.tier, lb: lb.lb, targetGroup: lb.targetGroup, targetPort: lbSpec.targetPort } : undefined,
+    });
   }
 }
 

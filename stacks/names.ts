@@ -48,6 +48,17 @@ export const snapshotTagValue = (prefix: string) => resourceName(prefix, "daily"
 /** The snapshot policy's description (the provider allows letters, digits, spaces, _ and - only). */
 export const snapshotPolicyDescription = (prefix: string) => `${prefix} daily snapshots of data volumes`;
 
+/** The Application Load Balancer's name: `<prefix>-alb` (AWS: at most 32 characters). */
+export const loadBalancerName = (prefix: string) => resourceName(prefix, "alb");
+
+/**
+ * A target group's name: `<prefix>-<tier>-<port>`. The port is in it because a new port
+ * replaces the group: the new one (another name) is created before the old one goes
+ * (create_before_destroy), which a fixed name would forbid. config/load-balancer.ts refuses
+ * a name AWS would (over 32 characters).
+ */
+export const targetGroupName = (prefix: string, tier: string, port: number) => resourceName(prefix, tier, String(port));
+
 /** A CIDR is IPv6 when it contains a colon. */
 export function isIpv6(cidr: string): boolean {
   return cidr.includes(":");

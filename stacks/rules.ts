@@ -8,12 +8,14 @@
  *            out: 80/443 anywhere; every port this tier is allowed INTO on another tier
  *                 (e.g. 27017 to the database group); the tier's own `egress` list
  * IPv6 peers (::/0) are added beside IPv4 ones when the environment has IPv6.
- * Monitoring (monitoring-rules.ts) adds the node exporter port from the monitoring tier only.
+ * Monitoring (monitoring-rules.ts) adds the node exporter port from the monitoring tier only;
+ * a load balancer (load-balancer-rules.ts) its own group and the target port from it only.
  */
 import { D } from "../config/defaults";
 import type { TierSpec } from "../config/schema";
 import { isIpv6 } from "./names";
 import { monitoringRules, type MonitoringRulesInput } from "./monitoring-rules";
+import { loadBalancerRules, type LoadBalancerRulesInput } from "./load-balancer-rules";
 
 /** "bastion" or a tier name */
 export type GroupName = string;
@@ -33,7 +35,7 @@ export interface Rule {
 export const BASTION = "bastion";
 
 /** What the rules are computed from: these fields of an environment (an Environment is one). */
-export interface SecurityRulesInput extends MonitoringRulesInput {
+export interface SecurityRulesInput extends MonitoringRulesInput, LoadBalancerRulesInput {
   /** CIDRs that may SSH to the bastion; `operators` in a tier's peers means these */
   readonly operatorCidrs: readonly string[];
   /** each tier's served ports and egress list, by tier name */
@@ -77,6 +79,7 @@ export function securityRules(env: SecurityRulesInput): Rule[] {
         add({ group: name, direction: "egress", protocol: e.protocol, fromPort: e.port, toPort: e.toPort ?? e.port, ...peer, description: e.description ?? `port ${e.port} out` });
   }
   rules.push(...monitoringRules(env, [BASTION, ...tiers]));
+  rules.push(...loadBalancerRules(env));
   return rules;
 }
 

@@ -10,12 +10,19 @@ import { Construct, SecurityGroup, VpcSecurityGroupEgressRule, VpcSecurityGroupI
 import { isIpv6, securityGroupName, securityGroupTagName } from "./names";
 import { BASTION, ruleId, type GroupName, type Rule } from "./rules";
 
+
 export interface SecurityGroupsProps {
   /** the environment's prefix: group names and Name tags start with it (stacks/names.ts) */
   readonly prefix: string;
   readonly vpcId: string;
   /** one group each: "bastion" and every tier */
   readonly groups: readonly GroupName[];
+  /**
+   * more groups that are no tier's (no Tier tag), by name, with their description: the load
+   * balancer's "alb"
+   * @default - none
+   */
+  readonly otherGroups?: Readonly<Record<GroupName, string>>;
   /** every rule of every group (rules.ts `securityRules`) */
   readonly rules: readonly Rule[];
 }
@@ -27,13 +34,14 @@ export class SecurityGroups extends Construct {
   constructor(scope: Construct, id: string, props: SecurityGroupsProps) {
     super(scope, id);
     const { prefix, vpcId } = props;
-    for (const name of props.groups) {
+    const own: Record<string, string> = { [BASTION]: "SSH hop host: SSH from the operators only", ...props.otherGroups };
+    for (const name of [...props.groups, ...Object.keys(props.otherGroups ?? {})]) {
       this.groups[name] = new SecurityGroup(this, `${name}-sg`, {
         name: securityGroupName(prefix, name),
-        description: name === BASTION ? "SSH hop host: SSH from the operators only" : `${name} tier`,
+        description: own[name] ?? `${name} tier`,
         vpcId,
         revokeRulesOnDelete: true,
-        tags: { Name: securityGroupTagName(prefix, name), ...(name === BASTION ? {} : { Tier: name }) },
+        tags: { Name: securityGroupTagName(prefix, name), ...(own[name] ? {} : { Tier: name }) },
       });
     }
     for (const r of props.rules) {

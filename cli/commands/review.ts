@@ -1,7 +1,8 @@
 /**
  * `multitier review <plan.json>` and `multitier review --synth-diff <base-ref>`: Markdown for
  * a pull-request comment (or `--json`). Exit 0 for a safe plan, 3 when it destroys or
- * replaces something that holds data (or moves region or backend), 6 when planning failed
+ * replaces something that holds data (or moves region or backend; the load balancer's
+ * replacement, service-affecting, has its own section and no code), 6 when planning failed
  * ("errored": true), 1 for input that is not a plan or a broken environment file (one line
  * each, as `validate` says it).
  */

@@ -2,16 +2,33 @@
  * Plans built from our own synthesized production stack, shaped like `terraform show -json`
  * (the real plans in ../shared are read from there by the tests, never copied).
  */
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import { parse, stringify } from "yaml";
 import { loadEnvironmentFile } from "../../config/load";
 import type { ResourceChange, TerraformPlan } from "../../review/read";
 import { synthEnv } from "../stacks/synth";
+import { behindLoadBalancer } from "../stacks/variants";
 
 export const ROOT = path.join(__dirname, "..", "..");
 export const SHARED_PLANS = path.join(ROOT, "..", "shared", "reference", "plans");
 
 export function productionStack() {
   return synthEnv(loadEnvironmentFile(path.join(ROOT, "hosts", "production.yaml"))).json;
+}
+
+/** Production with its webapp tier behind a load balancer (two zones, webapp private), synthesized. */
+export function loadBalancerStack() {
+  const doc = parse(fs.readFileSync(path.join(ROOT, "hosts", "production.yaml"), "utf8"));
+  behindLoadBalancer(doc);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mt-lb-"));
+  try {
+    fs.writeFileSync(path.join(dir, "production.yaml"), stringify(doc));
+    return synthEnv(loadEnvironmentFile(path.join(dir, "production.yaml"))).json;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v));
@@ -82,4 +99,31 @@ export function hugePlan(n: number, stack: any): TerraformPlan {
       change: { actions: ["create"], before: null, after: { ip_protocol: "tcp", from_port: 1000 + i, to_port: 1000 + i, cidr_ipv4: "10.0.0.0/8", description: `generated rule number ${i}`, tags: { Tier: i % 2 ? "webapp" : "analysis" } }, after_unknown: { id: true, security_group_id: true } },
     });
   return { format_version: "1.2", resource_changes: rcs };
+}
+
+/** Replacing a resource of the stack as `terraform show -json` says it (`cbd`: create_before_destroy order). */
+function replaced(stack: any, type: string, pred: (c: any) => boolean, change: Record<string, unknown>, paths: string[][], cbd = false): ResourceChange {
+  const [name, conf] = find(stack, type, pred);
+  const before = { ...clone(conf), id: `${type}-old`, lifecycle: undefined };
+  const after = { ...clone(conf), ...change, lifecycle: undefined };
+  return {
+    address: `${type}.${name}`,
+    mode: "managed",
+    type,
+    name,
+    change: { actions: cbd ? ["create", "delete"] : ["delete", "create"], before, after, after_unknown: { id: true, arn: true }, before_sensitive: {}, after_sensitive: {}, replace_paths: paths },
+    action_reason: "replace_because_cannot_update",
+  };
+}
+
+/** The load balancer made internal (force-new) and its target group moved to port 8443 (force-new, created before the old one goes). */
+export function loadBalancerReplacedPlan(lbStack: any): TerraformPlan {
+  return {
+    format_version: "1.2",
+    terraform_version: "1.11.0",
+    resource_changes: [
+      replaced(lbStack, "aws_lb", () => true, { internal: true }, [["internal"]]),
+      replaced(lbStack, "aws_lb_target_group", () => true, { port: 8443, name: "emission-webapp-8443" }, [["name"], ["port"]], true),
+    ],
+  };
 }

@@ -31,6 +31,17 @@ const azs = (d: Doc, n: number) => {
   d.network.privateSubnets = [1, 3, 5].slice(0, n).map((i) => `192.168.${i}.0/24`);
 };
 const KMS = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+export const CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+/** The webapp tier behind a load balancer: two zones, the tier private, its world ports gone (it serves the load balancer only). */
+export function behindLoadBalancer(d: Doc, lb: Doc = {}): void {
+  azs(d, 2);
+  d.tiers.webapp.subnet = "private";
+  d.tiers.webapp.serves = [];
+  d.tiers.webapp.privateIps = (d.tiers.webapp.privateIps ?? []).map((_: string, i: number) => `192.168.${i % 2 === 0 ? 1 : 3}.${80 + i}`);
+  if (d.tiers.webapp.privateIps.length === 0) delete d.tiers.webapp.privateIps;
+  d.loadBalancer = { certificateArn: CERTIFICATE, ...lb };
+}
 
 /** name -> edit of the production document (`keyFile` is a real public key for imported key pairs) */
 export function variantEdits(keyFile: string): Record<string, (d: Doc) => void> {
@@ -70,6 +81,26 @@ export function variantEdits(keyFile: string): Record<string, (d: Doc) => void> 
       d.snapshots = { enabled: false };
       d.waivers = [{ rule: "no-public-jupyter", resource: "aws_vpc_security_group_ingress_rule", reason: "generated variant: a waiver is accepted" }];
     },
+    "lb-dualstack-count-three": (d) => {
+      behindLoadBalancer(d);
+      awsPickedIps(d);
+      d.tiers.webapp.count = 3;
+    },
+    "lb-ipv4-operators-health-port": (d) => {
+      withoutIpv6(d);
+      d.tiers.webapp.count = 2;
+      d.tiers.webapp.privateIps = ["192.168.0.80", "192.168.2.80"];
+      behindLoadBalancer(d, {
+        from: ["operators", "198.51.100.0/24"],
+        targetPort: 8443,
+        sslPolicy: "ELBSecurityPolicy-TLS13-1-3-2021-06",
+        deregistrationDelay: 0,
+        healthCheck: { path: "/ping", port: 8444, interval: 30, timeout: 10, healthyThreshold: 5, unhealthyThreshold: 2 },
+      });
+    },
+    "lb-declared-off": (d) => {
+      d.loadBalancer = { enabled: false };
+    },
     "graviton-users-snapshot-time": (d) => {
       d.ami = { owner: "099720109477", nameFilter: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-arm64-server-*" };
       d.bastion = { instanceType: "t4g.micro", rootVolumeGb: 10, user: "admin" };
@@ -107,6 +138,12 @@ export const OPTIONS: Record<string, (e: Environment) => boolean> = {
   waivers: (e) => e.waivers.length > 0,
   "arm64 AMI and Graviton types": (e) => /arm64/.test(e.ami.nameFilter),
   "bastion and tier users": (e) => !!e.bastion.user && Object.values(e.tiers).some((t) => !!t.user),
+  "load balancer, dual-stack": (e) => !!e.loadBalancer?.enabled && e.network.ipv6,
+  "load balancer, IPv4 only": (e) => !!e.loadBalancer?.enabled && !e.network.ipv6,
+  "load balancer declared but off": (e) => !!e.loadBalancer && !e.loadBalancer.enabled,
+  "load balancer open to listed peers": (e) => !!e.loadBalancer?.from,
+  "load balancer health check on its own port": (e) => e.loadBalancer?.healthCheck.port !== undefined,
+  "load balancer with several targets": (e) => !!e.loadBalancer?.enabled && (e.tiers[e.loadBalancer.tier]?.count ?? 0) > 1,
 };
 
 /** Write each variant as `<dir>/<name>.yaml` and load it (our validation must accept it). */
