@@ -150,7 +150,7 @@ maybe("rehearsal: deploy-all in the lab", () => {
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d));
     try {
-      for (let i = 0; i < 50 && !out.includes("tunnel open"); i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 300 && !out.includes("tunnel open"); i++) await new Promise((r) => setTimeout(r, 100)); // a loaded machine starts the CLI slowly
       expect(out).toContain("tunnel open: http://127.0.0.1:18888/ -> notebook 127.0.0.1:8888");
       const status = await new Promise<number>((resolve, reject) => {
         require("http").get("http://127.0.0.1:18888/api", (res: any) => (res.resume(), resolve(res.statusCode))).on("error", reject);
