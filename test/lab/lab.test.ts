@@ -25,9 +25,9 @@ maybe("the lab", () => {
     lab = await startLab("lt", { hostsPerTier: 2 });
     // a booted system, as on an instance: systemd as PID 1, sshd under it, nothing installed
     // beyond what the root starts with
-    expect(lab.sh("database-1", "cat /proc/1/comm").trim()).toBe("systemd");
-    expect(lab.sh("database-1", "systemctl is-active ssh").trim()).toBe("active");
-    expect(lab.sh("database-1", "command -v supervisord nginx chronyd || echo none").trim()).toBe("none");
+    expect(lab.sh("database", "cat /proc/1/comm").trim()).toBe("systemd");
+    expect(lab.sh("database", "systemctl is-active ssh").trim()).toBe("active");
+    expect(lab.sh("database", "command -v supervisord nginx chronyd || echo none").trim()).toBe("none");
     const { state } = lab;
     expect(state.hosts.map((h) => h.name)).toEqual([
       "database", "database-2", "webapp", "webapp-2", "analysis", "analysis-2", "notebook", "notebook-2",
@@ -45,8 +45,8 @@ maybe("the lab", () => {
     expect(lab.sh("webapp", `test -e ${byId} && echo yes || echo no`).trim()).toBe("no");
     expect(fs.existsSync(byId)).toBe(false);
     // formattable and mountable inside the host (the device node and CAP_SYS_ADMIN, nothing more)
-    expect(lab.sh("database-1", `mkfs.ext4 -q ${byId} && mkdir -p /mnt/v && mount ${byId} /mnt/v && echo hi > /mnt/v/f && findmnt -n -o FSTYPE /mnt/v && umount /mnt/v`).trim()).toBe("ext4");
-    expect(lab.sh("database-1", "ls /dev | grep -c '^loop' || true").trim()).toBe(String(state.hosts[0].volumes.length));
+    expect(lab.sh("database", `mkfs.ext4 -q ${byId} && mkdir -p /mnt/v && mount ${byId} /mnt/v && echo hi > /mnt/v/f && findmnt -n -o FSTYPE /mnt/v && umount /mnt/v`).trim()).toBe("ext4");
+    expect(lab.sh("database", "ls /dev | grep -c '^loop' || true").trim()).toBe(String(state.hosts[0].volumes.length));
     // outputs and known_hosts as a deployed stack would have them
     const out = JSON.parse(fs.readFileSync(state.outputsFile, "utf8")).inventory.value;
     expect(out.hosts["database"].volumes.data).toMatchObject({ volumeId: vol.volumeId, device: "/dev/sdf", mountPoint: "/data", filesystem: "xfs" });
