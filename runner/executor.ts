@@ -143,7 +143,7 @@ export class Executor {
     if (s.agent) return s.agent;
     const t0 = Date.now();
     // root when any play becomes; tasks with `become: false` then run as the login user
-    const become = plays.some((p) => p.become || p.tasks.some((t) => t.become));
+    const become = plays.some((p) => p.become || [...p.tasks, ...(p.postTasks ?? [])].some((t) => t.become));
     const lock = this.opts.lock;
     const lockFile = this.connector.lockFile?.(host) ?? DEFAULT_LOCK_FILE;
     try {
