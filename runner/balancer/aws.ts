@@ -28,7 +28,7 @@ export type AwsCli = (args: string[]) => Promise<string>;
 
 export const awsCli: AwsCli = (args) =>
   new Promise((resolve, reject) =>
-    execFile("aws", args, { timeout: 15 * 60_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+    execFile("aws", args, { timeout: 15 * 60_000, maxBuffer: 1 << 20, env: process.env }, (err, stdout, stderr) => {
       if (!err) return resolve(stdout);
       const why = (stderr || err.message).trim().split("\n").filter(Boolean).pop() ?? "failed";
       reject(new Error(`aws ${args[0]} ${args[1] ?? ""}: ${why}`));
@@ -38,7 +38,7 @@ export const awsCli: AwsCli = (args) =>
 export class AwsBalancer implements Balancer {
   readonly name: string;
   constructor(private readonly tg: AwsTargetGroup, private readonly cli: AwsCli = awsCli) {
-    this.name = `target group ${tg.targetGroupArn.split(":").pop()}`;
+    this.name = `target group ${tg.targetGroupArn.split(":").pop()?.split("/")[1] ?? tg.targetGroupArn}`;
   }
 
   /** `Id=10.0.1.5,Port=443` per host */

@@ -119,7 +119,7 @@ export function planGate(c: HealthCheck, r: HealthResult, where: "host" | "contr
   const tries = `${r.tries} ${r.tries === 1 ? "try" : "tries"}`;
   if (r.passed) return { status: "ok", msg: `healthy: ${what} (${tries})` };
   const saw = c.kind === "http" ? `${r.status == null ? "no answer" : `status ${r.status}`}${r.detail ? `: ${r.detail}` : ""}` : r.detail;
-  return { status: "failed", msg: `health check failed: expected ${what}; after ${tries} ${c.kind === "tcp" ? `(${c.timeout}s)` : ""}: ${saw}`.replace(/  +/g, " ") };
+  return { status: "failed", msg: `health check failed: expected ${what}; after ${tries}${c.kind === "tcp" ? ` (${c.timeout}s)` : ""}: ${saw}` };
 }
 
 /** --check: a gate does not wait for health; it says what it would check. */
