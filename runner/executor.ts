@@ -28,7 +28,7 @@ import { render } from "./template";
 import { buildVars } from "./vars";
 import type { Duplex } from "stream";
 import type { Balancer } from "./balancer/types";
-import { rollPlay, type RolloutRecord } from "./rolling";
+import { rollPlay, stretches, type RolloutRecord } from "./rolling";
 
 /** Opens the byte channel the agent runs on (SSH through the bastion, or local). */
 export interface Connector {
@@ -373,18 +373,6 @@ export class Executor {
     const ops = idx.map(opsOf);
     return splitResults(idx, ops, await callUnlessEmpty(agent, ops.flat()));
   }
-}
-
-/** Plays in order, as stretches run the same way: consecutive plain plays together, each rolling play alone. */
-export function stretches(plays: Play[], rolls: (p: Play) => boolean): { rolling: boolean; plays: number[] }[] {
-  const out: { rolling: boolean; plays: number[] }[] = [];
-  plays.forEach((p, i) => {
-    const rolling = rolls(p);
-    const last = out[out.length - 1];
-    if (!rolling && last && !last.rolling) last.plays.push(i);
-    else out.push({ rolling, plays: [i] });
-  });
-  return out;
 }
 
 function splitResults(idx: number[], ops: Op[][], results: OpResult[]): Map<number, OpResult[]> {

@@ -114,3 +114,15 @@ export async function rollPlay(service: string, play: Play, hosts: InventoryHost
   }
   return rec;
 }
+
+/** Plays in order, as stretches run the same way: consecutive plain plays together, each rolling play alone. */
+export function stretches(plays: Play[], rolls: (p: Play) => boolean): { rolling: boolean; plays: number[] }[] {
+  const out: { rolling: boolean; plays: number[] }[] = [];
+  plays.forEach((p, i) => {
+    const rolling = rolls(p);
+    const last = out[out.length - 1];
+    if (!rolling && last && !last.rolling) last.plays.push(i);
+    else out.push({ rolling, plays: [i] });
+  });
+  return out;
+}
