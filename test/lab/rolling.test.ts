@@ -161,6 +161,16 @@ while True:
     expect(lab.sh("bastion", `cat ${BALANCER_DIR}/upstream.conf`)).not.toContain("down");
   }, 900_000);
 
+  test("a health gate from the controller reaches each host through the bastion (SSH forwardOut)", async () => {
+    const gate = "    - name: healthy through nginx\n";
+    const outside = `    - name: healthy from outside\n      http_check: { scheme: https, port: 443, path: /ping, validate_certs: false, from: controller, retries: 5, delay: 1 }\n`;
+    const books = copyWith("playbooks", "webapp.yml", (t) => t.replace(gate, outside + gate));
+    const r = await deploy([], { MULTITIER_PLAYBOOKS_DIR: books });
+    expect(r.code).toBe(0);
+    const msgs = events(r.stdout).filter((e) => e.event === "task" && e.task === "healthy from outside").map((e) => [e.host, e.status, e.msg]);
+    expect(msgs).toEqual(WEBAPPS.map((h) => [h, "ok", `healthy: https://${lab.host(h).address}:443/ping answers 200 (from the controller) (1 try)`]));
+  }, 600_000);
+
   test("make restart-webapp rolls too: emissionpy restarted one host at a time, the balancer answering", async () => {
     const pid = (h: string) => /pid (\d+)/.exec(lab.sh(h, "supervisorctl status emissionpy"))![1];
     const before = WEBAPPS.map(pid);
