@@ -128,6 +128,11 @@ export class SshConnector implements Connector {
     return (await this.sessionOnce()).forwardFromBastion(address, port);
   }
 
+  /** a command on the bastion over the run's connection to it (sudo where it needs root) */
+  async bastionExec(command: string, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return (await this.sessionOnce()).execOnBastion(command, stdin);
+  }
+
   async close(): Promise<void> {
     if (this.session) await (await this.session.catch(() => undefined))?.close();
   }

@@ -38,6 +38,8 @@ export interface Connector {
   lockFile?(host: InventoryHost): string;
   /** a TCP stream to address:port from the controller's side (through the bastion): health gates with `from: controller` */
   dial?(address: string, port: number): Promise<Duplex>;
+  /** run a command on the bastion itself (the lab's stand-in balancer edits its nginx there) */
+  bastionExec?(command: string, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
 /** Keeps secrets out of output and command lines (runner/secrets/mask.ts implements it). */

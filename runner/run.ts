@@ -16,7 +16,6 @@ import { HumanReporter, JsonReporter } from "./report";
 import { holderOf, type LockRequest } from "./lock";
 import { encryptedTiers, withUnlock } from "./unlock";
 import { SshSession } from "./ssh";
-import { AgentClient, agentCommand } from "./agent/client";
 import { chooseBalancer, makeBalancer, readOutputsJson, type BalancerChoice } from "./balancer";
 import type { Balancer } from "./balancer/types";
 import type { SerialItem } from "./rollout";
@@ -111,13 +110,9 @@ export async function run(req: RunRequest, deps: RunDeps): Promise<{ code: numbe
   // a play that drains the load balancer: which one, and a way to call it (refused here if none)
   const drains = runs.some((r) => r.book.plays.some((p) => p.balancer === "drain"));
   const choice: BalancerChoice = drains ? chooseBalancer(env, readOutputsJson(inv.outputsFile), inv.outputsFile) : { kind: "none" };
-  let bastionAgent: Promise<AgentClient> | undefined;
   const balancerDeps = {
-    bastionAgent: () => {
-      const b = inv.bastionHost;
-      if (!b) return Promise.reject(new Error("the outputs give no private address for the bastion"));
-      return (bastionAgent ??= connector.open(b, agentCommand(true)).then((ch) => AgentClient.start("bastion", ch, filter, [])));
-    },
+    bastionExec: (command: string, stdin?: string) =>
+      connector.bastionExec ? connector.bastionExec(command, stdin) : Promise.reject(new Error("this connection cannot run commands on the bastion")),
     ...(req.check ? { hasAwsCli: () => true } : {}),
   };
   const balancer = deps.balancer ? deps.balancer(choice) : makeBalancer(choice, balancerDeps);
@@ -146,7 +141,6 @@ export async function run(req: RunRequest, deps: RunDeps): Promise<{ code: numbe
     }
   } finally {
     process.off("SIGINT", onSigint);
-    if (bastionAgent) await (await bastionAgent.catch(() => undefined))?.close();
     await executor.close();
   }
   const hosts = Object.fromEntries([...executor.counts.entries()]);

@@ -9,9 +9,8 @@ import * as fs from "fs";
 import * as path from "path";
 import type { Environment } from "../../config/environment";
 import { InputError } from "../../config/errors";
-import type { AgentClient } from "../agent/client";
 import { AwsBalancer, awsCli, type AwsCli, type AwsTargetGroup } from "./aws";
-import { LabBalancer, type LabBalancerConfig } from "./lab";
+import { LabBalancer, type BastionExec, type LabBalancerConfig } from "./lab";
 import type { Balancer } from "./types";
 
 export type BalancerChoice = { kind: "none" } | { kind: "aws"; tg: AwsTargetGroup } | { kind: "lab"; cfg: LabBalancerConfig };
@@ -75,8 +74,8 @@ export function onPath(program: string, pathVar = process.env.PATH ?? ""): boole
 }
 
 export interface BalancerDeps {
-  /** an agent on the bastion (the lab's stand-in edits its upstream file there) */
-  bastionAgent(): Promise<AgentClient>;
+  /** a command on the bastion (the lab's stand-in edits its upstream file there) */
+  bastionExec: BastionExec;
   cli?: AwsCli;
   /** is the aws CLI there (default: on PATH) */
   hasAwsCli?: () => boolean;
@@ -91,7 +90,7 @@ export function makeBalancer(choice: BalancerChoice, deps: BalancerDeps): Balanc
     case "none":
       return undefined;
     case "lab":
-      return new LabBalancer(choice.cfg, deps.bastionAgent);
+      return new LabBalancer(choice.cfg, deps.bastionExec);
     case "aws":
       if (!deps.cli && !(deps.hasAwsCli ?? (() => onPath("aws")))())
         throw new InputError("argument", 0, 0, "balancer", `the environment has a load balancer (${choice.tg.targetGroupArn}) and a play drains it, but there is no way to call the AWS API here: install the aws CLI (v2) with credentials, or run with --check`);

@@ -2,11 +2,11 @@
  * The lab's stand-in for the load balancer (the AWS one cannot run in the lab): an nginx on
  * the bastion whose upstream file lists the webapp hosts. Draining marks a host `down` in
  * that file and reloads nginx (a graceful reload: requests in flight finish, new ones go to
- * the others); restoring removes the mark. The file is edited through an agent on the bastion
- * (an atomic write, then `nginx -s reload`), as any host's file. lab/balancer.ts sets it up;
- * test/lab/rolling.test.ts inspects it.
+ * the others); restoring removes the mark. The file is edited over the run's own SSH
+ * connection to the bastion (sudo; the new file on stdin, renamed into place, checked with
+ * `nginx -t` — the old one back if that fails — then `nginx -s reload`). lab/balancer.ts sets
+ * it up; test/lab/rolling.test.ts inspects it.
  */
-import type { AgentClient } from "../agent/client";
 import type { InventoryHost } from "../inventory";
 import type { Balancer } from "./types";
 
@@ -38,9 +38,14 @@ export function downServers(text: string): string[] {
   return [...text.matchAll(/^\s*server\s+([^\s;]+)[^;]*\bdown\b[^;]*;/gm)].map((m) => m[1].replace(/:\d+$/, ""));
 }
 
+/** Runs a command on the bastion (the run's SSH connection to it), `stdin` fed to it. */
+export type BastionExec = (command: string, stdin?: string) => Promise<{ code: number | null; stdout: string; stderr: string }>;
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
 export class LabBalancer implements Balancer {
   readonly name: string;
-  constructor(private readonly cfg: LabBalancerConfig, private readonly bastion: () => Promise<AgentClient>) {
+  constructor(private readonly cfg: LabBalancerConfig, private readonly exec: BastionExec) {
     this.name = `the lab's stand-in balancer (nginx upstream ${cfg.upstreamFile} on the bastion)`;
   }
 
@@ -53,20 +58,15 @@ export class LabBalancer implements Balancer {
   }
 
   private async mark(hosts: InventoryHost[], down: boolean): Promise<void> {
-    const agent = await this.bastion();
-    const [st] = await agent.call([{ op: "stat", path: this.cfg.upstreamFile, content: true }]);
-    if (!st.ok || !("exists" in st) || !st.exists || !("content" in st)) throw new Error(`${this.cfg.upstreamFile} on the bastion: ${st.ok ? "missing" : st.error}`);
-    const text = Buffer.from(st.content ?? "", "base64").toString("utf8");
-    const next = markServers(text, hosts.map((h) => h.privateIp), down);
-    const missing = hosts.filter((h) => !new RegExp(`^\\s*server\\s+${h.privateIp.replace(/\./g, "\\.")}[:\\s;]`, "m").test(text));
-    if (missing.length) throw new Error(`${missing.map((h) => h.name).join(", ")} not in ${this.cfg.upstreamFile}`);
-    const res = await agent.call([
-      { op: "write", path: this.cfg.upstreamFile, content: Buffer.from(next).toString("base64"), mode: "0644" },
-      { op: "sh", script: `nginx -q -t -c '${this.cfg.nginxConf}' && nginx -c '${this.cfg.nginxConf}' -s reload` },
-    ]);
-    for (const r of res) {
-      if (!r.ok) throw new Error(r.error);
-      if ("rc" in r && r.rc !== 0) throw new Error(`nginx reload failed: ${(r.stderr || r.stdout).trim().split("\n").pop()}`);
-    }
+    const f = this.cfg.upstreamFile;
+    const read = await this.exec(`sudo -n cat ${q(f)}`);
+    if (read.code !== 0) throw new Error(`${f} on the bastion: ${(read.stderr || read.stdout).trim().split("\n").pop() || `exit ${read.code}`}`);
+    const missing = hosts.filter((h) => !new RegExp(`^\\s*server\\s+${h.privateIp.replace(/\./g, "\\.")}[:\\s;]`, "m").test(read.stdout));
+    if (missing.length) throw new Error(`${missing.map((h) => h.name).join(", ")} not in ${f}`);
+    const next = markServers(read.stdout, hosts.map((h) => h.privateIp), down);
+    const c = q(this.cfg.nginxConf);
+    const script = `cat > ${q(f + ".multitier-new")} && cp ${q(f)} ${q(f + ".multitier-old")} && mv ${q(f + ".multitier-new")} ${q(f)} && { nginx -q -t -c ${c} || { mv ${q(f + ".multitier-old")} ${q(f)}; exit 1; }; } && nginx -c ${c} -s reload`;
+    const w = await this.exec(`sudo -n sh -c ${q(script)}`, next);
+    if (w.code !== 0) throw new Error(`nginx on the bastion: ${(w.stderr || w.stdout).trim().split("\n").pop() || `exit ${w.code}`}`);
   }
 }

@@ -121,6 +121,13 @@ export class SshSession {
     );
   }
 
+  /** Run a command on the bastion itself (stdin optional): the lab's stand-in balancer. */
+  async execOnBastion(command: string, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    if (this.lostReason || this.closed) throw new Error(`bastion: ${this.lostReason ?? "session closed"}`);
+    const r = await this.bastion.execCommand(command, { stdin, noTrim: true } as any);
+    return { code: r.code, stdout: r.stdout, stderr: r.stderr };
+  }
+
   private timeout(): number {
     return this.opts.connectTimeoutMs ?? 10_000;
   }

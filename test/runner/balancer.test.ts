@@ -9,7 +9,8 @@ import * as os from "os";
 import * as path from "path";
 import { chooseBalancer, makeBalancer } from "../../runner/balancer";
 import { AwsBalancer, awsCli } from "../../runner/balancer/aws";
-import { downServers, markServers, renderUpstream } from "../../runner/balancer/lab";
+import { spawnSync } from "child_process";
+import { LabBalancer, downServers, markServers, renderUpstream, type BastionExec } from "../../runner/balancer/lab";
 import type { InventoryHost } from "../../runner/inventory";
 
 const ARN = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/prod-webapp/0123456789abcdef";
@@ -32,11 +33,11 @@ test("selection: none without a loadBalancer output; aws from a target group ARN
 
 test("an AWS balancer with no way to call AWS is refused with one line before anything is sent", () => {
   const choice = chooseBalancer(aws, { loadBalancer: { value: { targetGroupArn: ARN }, type: "object" } });
-  expect(() => makeBalancer(choice, { bastionAgent: () => Promise.reject(new Error("unused")), hasAwsCli: () => false })).toThrow(
+  expect(() => makeBalancer(choice, { bastionExec: () => Promise.reject(new Error("unused")), hasAwsCli: () => false })).toThrow(
     `argument balancer: the environment has a load balancer (${ARN}) and a play drains it, but there is no way to call the AWS API here: install the aws CLI (v2) with credentials, or run with --check`,
   );
-  expect(makeBalancer(choice, { bastionAgent: () => Promise.reject(new Error("unused")), hasAwsCli: () => true })?.name).toBe("target group prod-webapp");
-  expect(makeBalancer({ kind: "none" }, { bastionAgent: () => Promise.reject(new Error("unused")) })).toBeUndefined();
+  expect(makeBalancer(choice, { bastionExec: () => Promise.reject(new Error("unused")), hasAwsCli: () => true })?.name).toBe("target group prod-webapp");
+  expect(makeBalancer({ kind: "none" }, { bastionExec: () => Promise.reject(new Error("unused")) })).toBeUndefined();
 });
 
 test("lab stand-in: the upstream file rendered, hosts marked down and back, other lines kept", () => {
@@ -87,5 +88,41 @@ describe("aws: the CLI's argv (a stand-in `aws` on PATH records it)", () => {
     await expect(b.drain([host("webapp-2", "10.0.1.6")])).rejects.toThrow("no instance id for webapp-2 in the outputs (the target group registers instances)");
     fs.writeFileSync(path.join(dir, "fail"), "");
     await expect(b.drain([host("webapp", "10.0.1.5")])).rejects.toThrow("aws elbv2 deregister-targets: An error occurred (AccessDenied) when calling the DeregisterTargets operation: denied");
+  });
+});
+
+describe("lab stand-in: the commands it runs on the bastion, run here by /bin/sh with a stand-in nginx on PATH", () => {
+  let dir: string;
+  let exec: BastionExec;
+  const sent: string[] = [];
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "mt-lab-lb-"));
+    fs.mkdirSync(path.join(dir, "bin"));
+    // the stand-in nginx: records its argv; `-t` fails when the file "fail-test" exists
+    fs.writeFileSync(path.join(dir, "bin", "nginx"), `#!/bin/sh\necho "$*" >> "${dir}/nginx.calls"\ncase "$*" in *-t*) [ -f "${dir}/fail-test" ] && { echo "nginx: [emerg] invalid" >&2; exit 1; };; esac\nexit 0\n`, { mode: 0o755 });
+    // what the SSH connection would run on the bastion; sudo -n is the bastion's (this test is not root)
+    exec = async (command, stdin) => {
+      sent.push(command);
+      const r = spawnSync("/bin/sh", ["-c", command.replace(/^sudo -n /, "")], { input: stdin ?? "", encoding: "utf8", env: { ...process.env, PATH: `${path.join(dir, "bin")}:${process.env.PATH}` } });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test("drain marks the host down and reloads; restore takes the mark away; a failing nginx -t keeps the old file", async () => {
+    const up = path.join(dir, "upstream.conf");
+    fs.writeFileSync(up, renderUpstream("webapp_pool", ["10.213.0.10:443", "10.213.0.11:443"]));
+    const lb = new LabBalancer({ upstreamFile: up, nginxConf: path.join(dir, "nginx.conf") }, exec);
+    await lb.drain([host("webapp", "10.213.0.10")]);
+    expect(downServers(fs.readFileSync(up, "utf8"))).toEqual(["10.213.0.10"]);
+    expect(fs.readFileSync(path.join(dir, "nginx.calls"), "utf8")).toBe(`-q -t -c ${dir}/nginx.conf\n-c ${dir}/nginx.conf -s reload\n`);
+    expect(sent.every((c) => c.startsWith("sudo -n "))).toBe(true);
+    await lb.restore([host("webapp", "10.213.0.10")]);
+    expect(downServers(fs.readFileSync(up, "utf8"))).toEqual([]);
+    fs.writeFileSync(path.join(dir, "fail-test"), "");
+    const before = fs.readFileSync(up, "utf8");
+    await expect(lb.drain([host("webapp-2", "10.213.0.11")])).rejects.toThrow("nginx on the bastion: nginx: [emerg] invalid");
+    expect(fs.readFileSync(up, "utf8")).toBe(before);
+    await expect(lb.drain([host("webapp-3", "10.213.0.12")])).rejects.toThrow(`webapp-3 not in ${up}`);
   });
 });
