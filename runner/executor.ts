@@ -127,7 +127,7 @@ export class Executor {
     };
     for (const part of stretches(book.plays, (p) => this.rolls(p))) {
       if (this.interrupted) return;
-      if (part.rolling) {
+      if (part.rolling && playHosts[part.plays[0]].length) {
         const i = part.plays[0];
         const rec = await rollPlay(service, book.plays[i], playHosts[i], {
           runBatch: (batch) => Promise.all(batch.map((h) => limit(runPlays(h, [i])))).then(() => undefined),
@@ -136,7 +136,7 @@ export class Executor {
         }, this.reporter, { check: this.opts.check, balancer: this.opts.balancer });
         this.rollouts.push(rec);
         if (rec.stoppedAt) return; // as Ansible: the playbook ends with its rollout
-      } else {
+      } else if (!part.rolling) {
         const targets = hosts.filter((h) => part.plays.some((i) => playHosts[i].includes(h)));
         await Promise.all(targets.map((h) => limit(runPlays(h, part.plays))));
       }
