@@ -7,6 +7,8 @@ LIMIT    ?=
 TAGS     ?=
 JSON     ?=
 WAIT_LOCK ?=
+# SERIAL=1 | 30% | 1,50%: roll the service's plays in batches (overrides the playbook's serial)
+SERIAL   ?=
 LAB_HOSTS ?= 1
 # First connection to new hosts: ACCEPT_NEW_HOST_KEYS=1 records their host keys in
 # hosts/$(ENV).known_hosts (trust on first use; a CHANGED key is always refused).
@@ -21,7 +23,8 @@ export CHECKPOINT_DISABLE := 1
 SERVICES := $(filter-out common _%,$(basename $(notdir $(wildcard playbooks/*.yml))))
 # A value as one single-quoted shell word, whatever it holds (LIMIT="web'app" included).
 shq = '$(subst ','\'',$(1))'
-RUN_FLAGS = --env $(call shq,$(ENV)) $(if $(CHECK),--check) $(if $(DIFF),--diff) $(if $(LIMIT),--limit $(call shq,$(LIMIT))) $(if $(TAGS),--tags $(call shq,$(TAGS))) $(if $(JSON),--json) $(LOCK_FLAGS)
+RUN_FLAGS = --env $(call shq,$(ENV)) $(if $(CHECK),--check) $(if $(DIFF),--diff) $(if $(LIMIT),--limit $(call shq,$(LIMIT))) $(if $(TAGS),--tags $(call shq,$(TAGS))) $(if $(JSON),--json) $(LOCK_FLAGS) $(SERIAL_FLAGS)
+SERIAL_FLAGS = $(if $(SERIAL),--serial $(call shq,$(SERIAL)))
 # a host another run holds: wait up to WAIT_LOCK seconds for its lock (default: leave it, exit 4)
 LOCK_FLAGS = $(if $(WAIT_LOCK),--wait-lock $(call shq,$(WAIT_LOCK)))
 # deploy-/restart-/unlock-<x>: x must be a service (one line and exit 1 otherwise, nothing run)
@@ -36,8 +39,8 @@ help: ## list the targets (this text)
 	@echo "multitier — make <target> [ENV=$(ENV)]"
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_%-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST) | grep -v '%'
 	@for s in $(SERVICES); do \
-	  printf "  %-18s %s\n" "deploy-$$s" "apply playbooks/$$s.yml to the $$s tier (CHECK=1 DIFF=1 LIMIT= TAGS= JSON=1 WAIT_LOCK= KEY= ACCEPT_NEW_HOST_KEYS=1)"; \
-	  printf "  %-18s %s\n" "restart-$$s" "restart the $$s tier's services"; \
+	  printf "  %-18s %s\n" "deploy-$$s" "apply playbooks/$$s.yml to the $$s tier (CHECK=1 DIFF=1 LIMIT= TAGS= JSON=1 WAIT_LOCK= SERIAL= KEY= ACCEPT_NEW_HOST_KEYS=1)"; \
+	  printf "  %-18s %s\n" "restart-$$s" "restart the $$s tier's services (rolling where the playbook says serial; SERIAL= overrides)"; \
 	  printf "  %-18s %s\n" "unlock-$$s" "after a reboot: open the $$s tier's LUKS volumes, mount, start services"; \
 	done
 
@@ -129,7 +132,7 @@ deploy-%:
 	$(MULTITIER) deploy $(call service,$*) $(RUN_FLAGS)
 
 restart-%:
-	$(MULTITIER) restart $(call service,$*) --env $(call shq,$(ENV)) $(if $(CHECK),--check) $(if $(DIFF),--diff) $(if $(LIMIT),--limit $(call shq,$(LIMIT))) $(if $(JSON),--json) $(LOCK_FLAGS) $(CONN_FLAGS)
+	$(MULTITIER) restart $(call service,$*) --env $(call shq,$(ENV)) $(if $(CHECK),--check) $(if $(DIFF),--diff) $(if $(LIMIT),--limit $(call shq,$(LIMIT))) $(if $(JSON),--json) $(LOCK_FLAGS) $(SERIAL_FLAGS) $(CONN_FLAGS)
 
 unlock-%:
 	$(MULTITIER) unlock $(call service,$*) --env $(call shq,$(ENV)) $(if $(LIMIT),--limit $(call shq,$(LIMIT))) $(LOCK_FLAGS) $(CONN_FLAGS)

@@ -7,10 +7,12 @@
  *               (restart runs the `restart` tasks: it takes no --tags)
  *   lock        --wait-lock                                    commands that change hosts
  *               (deploy, restart, unlock: they hold each host's lock, runner/lock.ts)
+ *   rollout     --serial                                       deploy, restart (batches)
  * `toRequest` turns them into the runner's RunRequest (bad values: one line, exit 1).
  */
 import { Command, Option } from "commander";
 import type { RunRequest } from "../runner/run";
+import { parseSerialFlag } from "../runner/rollout";
 
 export interface RunnerFlags {
   env: string;
@@ -24,6 +26,7 @@ export interface RunnerFlags {
   acceptNewHostKeys?: boolean;
   identity?: string;
   waitLock?: string;
+  serial?: string;
 }
 
 export function envFlag(cmd: Command): Command {
@@ -49,6 +52,10 @@ export function lockFlag(cmd: Command): Command {
   return cmd.option("--wait-lock <seconds>", "a host another run holds: wait up to this long for it (default: leave that host, exit 4)");
 }
 
+export function serialFlag(cmd: Command): Command {
+  return cmd.option("--serial <n>", 'roll the service\'s plays in batches: a number of hosts, a percentage ("30%") or a list ("1,50%"); overrides the playbook\'s serial');
+}
+
 const list = (s?: string) => (s ? s.split(",").map((x) => x.trim()).filter(Boolean) : []);
 
 export function toRequest(command: RunRequest["command"], services: string[], f: RunnerFlags): RunRequest {
@@ -70,5 +77,6 @@ export function toRequest(command: RunRequest["command"], services: string[], f:
     acceptNewHostKeys: Boolean(f.acceptNewHostKeys),
     identity: f.identity,
     waitLock,
+    ...(f.serial !== undefined ? { serial: parseSerialFlag(f.serial) } : {}),
   };
 }

@@ -4,6 +4,7 @@
  * runs the agent as a local process — the unit tests of the executor use it.
  */
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import type { ClientChannel } from "ssh2";
@@ -31,6 +32,15 @@ export class LocalConnector implements Connector {
   lockFile(host: InventoryHost): string {
     const dir = this.opts.lockDir ?? (this.ownDir ??= fs.mkdtempSync(path.join(os.tmpdir(), "mt-locks-")));
     return path.join(dir, `${host.name}.lock`);
+  }
+  /** every "host" is this machine: a stream to a loopback port (health gates from the controller) */
+  dial(address: string, port: number): Promise<net.Socket> {
+    if (!/^127\./.test(address) && address !== "::1") return Promise.reject(new Error(`${address}:${port}: local hosts are reached on loopback addresses only`));
+    return new Promise((resolve, reject) => {
+      const s = net.connect({ host: address, port });
+      s.once("connect", () => resolve(s));
+      s.once("error", reject);
+    });
   }
   close(): void {
     if (this.ownDir) fs.rmSync(this.ownDir, { recursive: true, force: true });
@@ -111,6 +121,16 @@ export class SshConnector implements Connector {
     const { channel, fire } = channelOf(await target.exec(command));
     target.onDeath(fire);
     return channel;
+  }
+
+  /** a TCP stream to address:port from the bastion (SSH forwardOut): health gates from the controller */
+  async dial(address: string, port: number): Promise<ClientChannel> {
+    return (await this.sessionOnce()).forwardFromBastion(address, port);
+  }
+
+  /** a command on the bastion over the run's connection to it (sudo where it needs root) */
+  async bastionExec(command: string, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return (await this.sessionOnce()).execOnBastion(command, stdin);
   }
 
   async close(): Promise<void> {

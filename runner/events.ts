@@ -26,7 +26,32 @@ export type RunEvent =
   /** the host lock (runner/lock.ts): refused (another run holds it: not reached), waiting, took over a killed run's */
   | { event: "lock"; host: string; state: "refused" | "waiting" | "took-over"; msg: string }
   | { event: "interrupted"; msg: string }
-  | { event: "recap"; hosts: Record<string, Counts>; seconds: number };
+  /** a rolling play (serial): its batches, before the first starts (also under --check) */
+  | { event: "rollout"; service: string; play: string; batches: string[][]; maxFailPercentage?: number; check: boolean }
+  /** a batch's start and end (ISO time on the controller); failed: its failed hosts */
+  | { event: "batch"; service: string; play: string; index: number; of: number; hosts: string[]; state: "started" | "done" | "failed"; failed?: string[]; at: string }
+  /** the load balancer around a batch (runner/balancer/) */
+  | { event: "balancer"; action: "drain" | "restore" | "kept-out" | "failed" | "none"; hosts: string[]; msg: string }
+  | {
+      event: "recap";
+      hosts: Record<string, Counts>;
+      seconds: number;
+      /** rolling plays: which hosts carry the new configuration, where a rollout stopped */
+      rollouts?: Rollout[];
+      /** hosts of batches after a stopped rollout: nothing was run on them by that play */
+      notStarted?: string[];
+    };
+
+/** A rolling play's outcome, as the recap shows it (runner/rolling.ts RolloutRecord). */
+export interface Rollout {
+  service: string;
+  play: string;
+  batches: string[][];
+  updated: string[];
+  failed: string[];
+  notStarted: string[];
+  stoppedAt?: number;
+}
 
 export interface Counts {
   ok: number;

@@ -26,6 +26,9 @@ import { expandLoops, hostsOfPlay, renderName, tagged } from "./selection";
 import { callUnlessEmpty, oneLine, parseArgs, prepareTask, probeOps, runTask, type PreparedTask } from "./task";
 import { render } from "./template";
 import { buildVars } from "./vars";
+import type { Duplex } from "stream";
+import type { Balancer } from "./balancer/types";
+import { rollPlay, stretches, type RolloutRecord } from "./rolling";
 
 /** Opens the byte channel the agent runs on (SSH through the bastion, or local). */
 export interface Connector {
@@ -33,6 +36,10 @@ export interface Connector {
   close(): Promise<void> | void;
   /** the host lock's file on `host` (default /run/multitier/lock) */
   lockFile?(host: InventoryHost): string;
+  /** a TCP stream to address:port from the controller's side (through the bastion): health gates with `from: controller` */
+  dial?(address: string, port: number): Promise<Duplex>;
+  /** run a command on the bastion itself (the lab's stand-in balancer edits its nginx there) */
+  bastionExec?(command: string, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
 /** Keeps secrets out of output and command lines (runner/secrets/mask.ts implements it). */
@@ -51,6 +58,8 @@ export interface RunOptions {
   forks: number;
   /** take each host's lock (runner/lock.ts); undefined: none (--check) */
   lock?: LockRequest;
+  /** the environment's load balancer, for plays with `balancer: drain` (runner/balancer/) */
+  balancer?: Balancer;
 }
 
 /** What the executor knows of an item before any round trip. */
@@ -67,6 +76,8 @@ interface HostState {
 
 export class Executor {
   readonly counts = new Map<string, Counts>();
+  /** rolling plays run so far (serial): batches, updated hosts, where one stopped */
+  readonly rollouts: RolloutRecord[] = [];
   private readonly state = new Map<string, HostState>();
   private interrupted = false;
 
@@ -95,26 +106,47 @@ export class Executor {
     return out;
   }
 
-  /** Apply the plays of `book` to `hosts` (already limited). */
+  /**
+   * Apply the plays of `book` to `hosts` (already limited). Consecutive plays without `serial`
+   * run as one stretch: each host goes through them on its own, hosts in parallel. A play with
+   * `serial` (runner/rolling.ts) runs batch by batch; a rollout that stops ends this playbook.
+   */
   async runPlaybook(book: Playbook, hosts: InventoryHost[], service = book.service): Promise<void> {
     const limit = pLimit(Math.max(1, this.opts.forks));
     const playHosts = book.plays.map((play) => hostsOfPlay(this.inv, play, hosts));
     book.plays.forEach((play, i) => this.reporter.emit({ event: "play", service, play: play.name, hosts: playHosts[i].map((h) => h.name) }));
-    const targets = hosts.filter((h) => playHosts.some((ph) => ph.includes(h)));
-    await Promise.all(
-      targets.map((host) =>
-        limit(async () => {
-          for (let i = 0; i < book.plays.length; i++) {
-            if (this.interrupted) return;
-            if (!playHosts[i].includes(host)) continue;
-            const agent = await this.connect(host, book.plays);
-            if (!agent) return;
-            await this.runPlay(service, book.plays[i], host, agent);
-            if (this.hostState(host).failed || this.hostState(host).unreachable) return;
-          }
-        }),
-      ),
-    );
+    const runPlays = (host: InventoryHost, idx: number[]) => async () => {
+      for (const i of idx) {
+        if (this.interrupted) return;
+        if (!playHosts[i].includes(host)) continue;
+        const agent = await this.connect(host, book.plays);
+        if (!agent) return;
+        await this.runPlay(service, book.plays[i], host, agent);
+        if (this.hostState(host).failed || this.hostState(host).unreachable) return;
+      }
+    };
+    for (const part of stretches(book.plays, (p) => this.rolls(p))) {
+      if (this.interrupted) return;
+      if (part.rolling && playHosts[part.plays[0]].length) {
+        const i = part.plays[0];
+        const rec = await rollPlay(service, book.plays[i], playHosts[i], {
+          runBatch: (batch) => Promise.all(batch.map((h) => limit(runPlays(h, [i])))).then(() => undefined),
+          failed: (h) => this.hostState(h).failed || this.hostState(h).unreachable,
+          interrupted: () => this.interrupted,
+        }, this.reporter, { check: this.opts.check, balancer: this.opts.balancer });
+        this.rollouts.push(rec);
+        if (rec.stoppedAt) return; // as Ansible: the playbook ends with its rollout
+      } else if (!part.rolling) {
+        const targets = hosts.filter((h) => part.plays.some((i) => playHosts[i].includes(h)));
+        await Promise.all(targets.map((h) => limit(runPlays(h, part.plays))));
+      }
+    }
+  }
+
+  /** A play rolls when it has serial or max_fail_percentage and selects a task (restart runs only some). */
+  private rolls(play: Play): boolean {
+    if (play.serial === undefined && play.maxFailPercentage === undefined) return false;
+    return [...play.tasks, ...(play.postTasks ?? [])].some((t) => tagged(this.opts, play, t));
   }
 
   async close(): Promise<void> {
@@ -143,7 +175,7 @@ export class Executor {
     if (s.agent) return s.agent;
     const t0 = Date.now();
     // root when any play becomes; tasks with `become: false` then run as the login user
-    const become = plays.some((p) => p.become || p.tasks.some((t) => t.become));
+    const become = plays.some((p) => p.become || [...p.tasks, ...(p.postTasks ?? [])].some((t) => t.become));
     const lock = this.opts.lock;
     const lockFile = this.connector.lockFile?.(host) ?? DEFAULT_LOCK_FILE;
     try {
@@ -184,6 +216,18 @@ export class Executor {
     if (s.failed || s.unreachable || this.interrupted) return;
     // handlers: once each, in the order the play lists them, batched like tasks
     await this.runSequence(service, play, play.handlers.filter((h) => notified.has(h.name)), true, host, agent, s);
+    if (s.failed || s.unreachable || this.interrupted || !play.postTasks?.length) return;
+    // post_tasks (health gates) after the handlers, then the handlers they notified (as Ansible)
+    let post: Task[];
+    try {
+      post = expandLoops(play.postTasks.filter((t) => tagged(this.opts, play, t)), (t) => this.context(play, t, host, agent, s).vars);
+    } catch (e) {
+      this.taskEvent(host, service, play, play.postTasks[0], false, "failed", oneLine(e), undefined, Date.now());
+      return this.fail(s);
+    }
+    const again = await this.runSequence(service, play, post, false, host, agent, s);
+    if (s.failed || s.unreachable || this.interrupted) return;
+    await this.runSequence(service, play, play.handlers.filter((h) => again.has(h.name)), true, host, agent, s);
   }
 
   /**
@@ -199,9 +243,10 @@ export class Executor {
     // one record per item, decided locally (no round trip): `when`, arguments, prepare
     const records: Prepared[] = items.map((task) => this.prepareItem(play, task, host, agent, s));
     const ready = (i: number) => ("ready" in records[i] ? (records[i] as { ready: PreparedTask }).ready : undefined);
+    // a health gate is probed at its turn (after the changes before it), never ahead of them
     const opsOf = (i: number): Op[] => {
       const t = ready(i);
-      return t ? probeOps(t) : [];
+      return t && !t.module.gate ? probeOps(t) : [];
     };
     // an item that already failed stops the host there: probe nothing after it
     const firstFailed = records.findIndex((r) => "status" in r && r.status === "failed");
@@ -239,7 +284,12 @@ export class Executor {
       const next = records.findIndex((r, j) => j > i && "ready" in r);
       let out;
       try {
-        out = await runTask(agent, record.ready, { seen: probes.get(i), alsoProbe: next >= 0 ? opsOf(next) : [], afterChanges: s.wouldChange });
+        out = await runTask(agent, record.ready, {
+          seen: record.ready.module.gate ? undefined : probes.get(i),
+          alsoProbe: next >= 0 ? opsOf(next) : [],
+          afterChanges: s.wouldChange,
+          dial: this.connector.dial ? (a, p) => this.connector.dial!(a, p) : undefined,
+        });
       } catch (e) {
         if (!(e instanceof AgentLostError)) return failed(oneLine(e));
         this.lostDuring(host, service, play, task, e, t0, handler);

@@ -15,6 +15,7 @@ import { argumentNames } from "./modules/reference";
 import { modules } from "./modules";
 import type { Module } from "./modules/types";
 import { templatesDir } from "./template";
+import { maxFailSchema, serialSchema, type SerialItem } from "./rollout";
 
 export interface Where {
   file: string;
@@ -47,7 +48,15 @@ export interface Play {
   vars: Record<string, unknown>;
   tags: string[];
   tasks: Task[];
+  /** run after the handlers the tasks notified (Ansible's post_tasks): health gates go here */
+  postTasks?: Task[];
   handlers: Task[];
+  /** rolling deploy: batches of the play's hosts (runner/rollout.ts); undefined: all at once */
+  serial?: SerialItem[];
+  /** a batch with more failed hosts than this percentage stops the rollout (default with serial: any) */
+  maxFailPercentage?: number;
+  /** `balancer: drain`: each batch leaves the load balancer before its change, and returns after it passed (runner/balancer/) */
+  balancer?: "drain";
   where: Where;
 }
 
@@ -77,7 +86,7 @@ export function listServices(dir = playbooksDir()): string[] {
 }
 
 const TASK_KEYS = ["name", "when", "loop", "notify", "tags", "check_mode", "become", "vars"];
-const PLAY_KEYS = ["name", "hosts", "become", "vars", "tasks", "handlers", "tags"];
+const PLAY_KEYS = ["name", "hosts", "become", "vars", "tasks", "post_tasks", "handlers", "tags", "serial", "max_fail_percentage", "balancer"];
 
 const str = (what: string) => z.string({ errorMap: (_i, c) => ({ message: `expected ${what}, got ${JSON.stringify(c.data) ?? "nothing"}` }) }).min(1);
 /** `tags: web` or `tags: [web, restart]`; anything else says what was expected and what came */
@@ -138,11 +147,17 @@ function parsePlay(src: YamlSource, raw: unknown, p: (string | number)[]): Play 
   if (!Array.isArray(handlerList)) throw src.error([...p, "handlers"], "expected a list of handlers");
   const handlers = handlerList.map((t, i) => parseTask(src, t, [...p, "handlers", i]));
   const tasks = o.tasks.flatMap((t, i) => importOrParse(src, t, [...p, "tasks", i]));
+  if (o.post_tasks !== undefined && !Array.isArray(o.post_tasks)) throw src.error([...p, "post_tasks"], "expected a list of tasks (they run after the handlers: health gates)");
+  const postTasks = ((o.post_tasks ?? []) as unknown[]).flatMap((t, i) => importOrParse(src, t, [...p, "post_tasks", i]));
+  const serial = o.serial === undefined ? undefined : check(src, [...p, "serial"], serialSchema, o.serial);
+  const maxFailPercentage = o.max_fail_percentage === undefined ? undefined : check(src, [...p, "max_fail_percentage"], maxFailSchema, o.max_fail_percentage);
+  const balancer =
+    o.balancer === undefined ? undefined : check(src, [...p, "balancer"], z.literal("drain", { errorMap: (_i, c) => ({ message: `expected drain (take each batch out of the load balancer during its change), got ${JSON.stringify(c.data) ?? "nothing"}` }) }), o.balancer);
   const handlerNames = handlers.map((h) => h.name);
-  for (const t of tasks)
+  for (const t of [...tasks, ...postTasks])
     for (const n of t.notify)
       if (!handlerNames.includes(n)) throw new InputError(t.where.file, t.where.line, t.where.col, `${t.where.field}.notify`, `no handler named "${n}" in this play${didYouMean(n, handlerNames)}`);
-  return { name, hosts, become, vars, tags, tasks, handlers, where: where(src, p) };
+  return { name, hosts, become, vars, tags, tasks, postTasks, handlers, serial, maxFailPercentage, balancer, where: where(src, p) };
 }
 
 /**

@@ -126,7 +126,7 @@ function playErrors(env: Environment, play: Play, h: HostSpec): Found[] {
   };
   const playRoot = shape(env, play, undefined, h);
   strings(play.vars, `${play.where.field}.vars`, (s, f) => inline(s, playRoot, { ...play.where, field: f }));
-  for (const task of [...play.tasks, ...play.handlers]) {
+  for (const task of [...play.tasks, ...(play.postTasks ?? []), ...play.handlers]) {
     const root = shape(env, play, task, h);
     if (task.when && switchedOff(task.when, root)) continue; // its switch is off in this environment
     const w = task.where;

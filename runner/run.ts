@@ -16,6 +16,9 @@ import { HumanReporter, JsonReporter } from "./report";
 import { holderOf, type LockRequest } from "./lock";
 import { encryptedTiers, withUnlock } from "./unlock";
 import { SshSession } from "./ssh";
+import { chooseBalancer, makeBalancer, readOutputsJson, type BalancerChoice } from "./balancer";
+import type { Balancer } from "./balancer/types";
+import type { SerialItem } from "./rollout";
 
 export interface RunRequest {
   env: string;
@@ -32,6 +35,8 @@ export interface RunRequest {
   identity?: string;
   /** --wait-lock: seconds to wait for a host another run holds (default 0: refuse it) */
   waitLock?: number;
+  /** --serial: the batches of every play of the named services (overrides their `serial`) */
+  serial?: SerialItem[];
 }
 
 export interface RunDeps {
@@ -42,6 +47,8 @@ export interface RunDeps {
   reporter?: Reporter;
   /** unlock: the LUKS passphrase of a tier (asked without echo, or read from the vault) */
   passphrase?(tier: string, vault: Record<string, unknown>): Promise<string>;
+  /** the load balancer for `balancer: drain` plays (default: the environment's, runner/balancer/) */
+  balancer?(choice: BalancerChoice): Balancer | undefined;
 }
 
 /** `all` expands to every service in dependency order: the tiers' order in the environment file. */
@@ -95,7 +102,9 @@ export async function run(req: RunRequest, deps: RunDeps): Promise<{ code: numbe
       vault.unlock = unlock;
       book = withUnlock(env, book, tiers);
     }
-    runs.push({ service, book, hosts });
+    // --serial rolls the service's own plays (common.yml's run on all its hosts first)
+    const own = req.serial ? book.plays.map((p) => ({ ...p, serial: req.serial })) : book.plays;
+    runs.push({ service, book: { ...book, plays: own }, hosts });
   }
   // common.yml first: once on every host of the run, all of them in parallel, when several
   // services are deployed together (as a site playbook's `common` play for `all`); before its
@@ -104,6 +113,15 @@ export async function run(req: RunRequest, deps: RunDeps): Promise<{ code: numbe
     const everyHost = [...new Map(runs.flatMap((r) => r.hosts).map((h) => [h.name, h])).values()];
     runs.unshift({ service: "common", book: common, hosts: everyHost });
   } else if (common) for (const r of runs) r.book = { ...r.book, plays: [...common.plays, ...r.book.plays] };
+  // a play that drains the load balancer: which one, and a way to call it (refused here if none)
+  const drains = runs.some((r) => r.book.plays.some((p) => p.balancer === "drain"));
+  const choice: BalancerChoice = drains ? chooseBalancer(env, readOutputsJson(inv.outputsFile), inv.outputsFile) : { kind: "none" };
+  const balancerDeps = {
+    bastionExec: (command: string, stdin?: string) =>
+      connector.bastionExec ? connector.bastionExec(command, stdin) : Promise.reject(new Error("this connection cannot run commands on the bastion")),
+    ...(req.check ? { hasAwsCli: () => true } : {}),
+  };
+  const balancer = deps.balancer ? deps.balancer(choice) : makeBalancer(choice, balancerDeps);
   // the connector checks its key (bad input: one line, nothing attempted) before anything is said
   const connector = await deps.connector(inv, req, filter);
   const reporter = deps.reporter ?? (req.json ? new JsonReporter() : new HumanReporter());
@@ -113,7 +131,7 @@ export async function run(req: RunRequest, deps: RunDeps): Promise<{ code: numbe
   const tags = req.command === "deploy" ? req.tags : ["restart"];
   // every run that may change hosts holds their locks; --check changes nothing and takes none
   const lock: LockRequest | undefined = req.check ? undefined : { holder: holderOf(commandLine(req)), waitSeconds: req.waitLock ?? 0 };
-  const executor = new Executor(inv, connector, reporter, filter, vault, { check: req.check, diff: req.diff, tags, skipTags: req.skipTags, forks: req.forks, lock });
+  const executor = new Executor(inv, connector, reporter, filter, vault, { check: req.check, diff: req.diff, tags, skipTags: req.skipTags, forks: req.forks, lock, balancer });
   let sigints = 0;
   const onSigint = () => {
     sigints++;
@@ -132,10 +150,14 @@ export async function run(req: RunRequest, deps: RunDeps): Promise<{ code: numbe
     await executor.close();
   }
   const hosts = Object.fromEntries([...executor.counts.entries()]);
-  reporter.emit({ event: "recap", hosts, seconds: (Date.now() - t0) / 1000 });
+  const rollouts = executor.rollouts.map((r) => ({ ...r }));
+  const notStarted = [...new Set(rollouts.flatMap((r) => r.notStarted))];
+  reporter.emit({ event: "recap", hosts, seconds: (Date.now() - t0) / 1000, ...(rollouts.length ? { rollouts, notStarted } : {}) });
   // for bench/runner: round trips per host and TCP connections opened to the bastion
   if (process.env.MULTITIER_STATS) process.stderr.write(JSON.stringify({ stats: { roundTrips: executor.roundTrips(), bastionConnections: SshSession.bastionConnections } }) + "\n");
-  const code = executor.wasInterrupted ? 130 : exitCodeFor(executor.counts);
+  const code0 = executor.wasInterrupted ? 130 : exitCodeFor(executor.counts);
+  // a rollout stopped by its balancer (no task failed) is a failed deploy all the same
+  const code = code0 === 0 && rollouts.some((r) => r.stoppedAt) ? 2 : code0;
   return { code, executor };
 }
 

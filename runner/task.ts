@@ -13,6 +13,7 @@ import type { Op, OpResult } from "./agent/protocol";
 import { AgentLostError, type AgentClient } from "./agent/client";
 import { SecretRefusedError } from "./agent/guard";
 import type { Module, Plan, TaskContext } from "./modules/types";
+import type { Dial } from "./health";
 import { outputTail } from "./facts/parse";
 import { render } from "./template";
 import { InputError } from "../config/errors";
@@ -98,7 +99,11 @@ export function callUnlessEmpty(agent: AgentClient, ops: Op[]): Promise<OpResult
  * refusal fails the task; a lost agent (AgentLostError) is thrown for the caller to report the
  * host unreachable.
  */
-export async function runTask(agent: AgentClient, t: PreparedTask, opts: { seen?: OpResult[]; alsoProbe?: Op[]; afterChanges?: boolean } = {}): Promise<TaskOutcome> {
+export async function runTask(agent: AgentClient, t: PreparedTask, opts: { seen?: OpResult[]; alsoProbe?: Op[]; afterChanges?: boolean; dial?: Dial } = {}): Promise<TaskOutcome> {
+  // a gate run from the controller (`from: controller`): no probe, no apply on the host
+  const dial: Dial = opts.dial ?? (() => Promise.reject(new Error("this connection cannot open TCP streams from the controller")));
+  const onController = t.module.onController?.(t.args, t.ctx, dial);
+  if (onController) return { plan: await onController.catch((e): Plan => ({ status: "failed", msg: t.ctx.mask(oneLine(e)) })) };
   let seen = opts.seen;
   if (!seen) {
     try {

@@ -7,12 +7,13 @@
 import { blockDevice } from "./block-device";
 import { volumeDisks } from "./disks";
 import { checkout } from "./git";
+import { health } from "./health";
 import { dirEntries, mountPoint } from "./mounts";
 import { account, crontab, file } from "./native";
 import { output } from "./output";
 import { packages } from "./packages";
 import { service } from "./service";
 
-export const facts = { file, account, crontab, output, packages, service, checkout, blockDevice, volumeDisks, mountPoint, dirEntries } as const;
+export const facts = { file, account, crontab, output, packages, service, checkout, blockDevice, volumeDisks, mountPoint, dirEntries, health } as const;
 
 export type FactName = keyof typeof facts;

@@ -7,6 +7,7 @@ import { copy } from "./copy";
 import { cron } from "./cron";
 import { file } from "./file";
 import { filesystem } from "./filesystem";
+import { httpCheckModule, uri, waitFor } from "./gates";
 import { git } from "./git";
 import { lineinfile } from "./lineinfile";
 import { luks } from "./luks";
@@ -34,6 +35,9 @@ export const modules: Record<string, Module> = {
   filesystem,
   mount,
   show,
+  wait_for: waitFor,
+  http_check: httpCheckModule,
+  uri,
 };
 
 export const moduleNames = (): string[] => Object.keys(modules).sort();

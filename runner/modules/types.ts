@@ -19,6 +19,7 @@
  */
 import type { z } from "zod";
 import type { Facts, Op, OpResult } from "../agent/protocol";
+import type { Dial } from "../health";
 
 export interface HostVars {
   name: string;
@@ -81,6 +82,17 @@ export interface Module<A = any, P = any> {
   prepare?(args: A, ctx: TaskContext): P;
   probe(args: A, ctx: TaskContext, prepared: P): Op[];
   plan(args: A, results: OpResult[], ctx: TaskContext, prepared: P): Plan;
+  /**
+   * A health gate (wait_for, http_check): never a change; probed at its own turn, after the
+   * changes before it (never batched ahead of them, never carried with an earlier apply).
+   */
+  gate?: boolean;
+  /**
+   * Run from the controller rather than on the host (`from: controller`): the executor calls
+   * this instead of probing, with a way to open TCP streams through the bastion. Returns
+   * undefined when the arguments say the host.
+   */
+  onController?(args: A, ctx: TaskContext, dial: Dial): Promise<Plan> | undefined;
   /** handlers and tasks that must always act when asked (e.g. service restarted) may still probe */
 }
 

@@ -113,6 +113,21 @@ export class SshSession {
     return tc;
   }
 
+  /** A TCP stream from the bastion to address:port (a health check as the load balancer would see the host). */
+  forwardFromBastion(address: string, port: number): Promise<ClientChannel> {
+    if (this.lostReason || this.closed) return Promise.reject(new Error(`bastion: ${this.lostReason ?? "session closed"}`));
+    return new Promise((resolve, reject) =>
+      this.bastion.connection!.forwardOut("127.0.0.1", 0, address, port, (err, ch) => (err ? reject(new Error(`${address}:${port} through the bastion: ${err.message}`)) : resolve(ch))),
+    );
+  }
+
+  /** Run a command on the bastion itself (stdin optional): the lab's stand-in balancer. */
+  async execOnBastion(command: string, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    if (this.lostReason || this.closed) throw new Error(`bastion: ${this.lostReason ?? "session closed"}`);
+    const r = await this.bastion.execCommand(command, { stdin, noTrim: true } as any);
+    return { code: r.code, stdout: r.stdout, stderr: r.stderr };
+  }
+
   private timeout(): number {
     return this.opts.connectTimeoutMs ?? 10_000;
   }

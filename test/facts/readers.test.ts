@@ -79,3 +79,11 @@ test("the shared parsing: key=value (first value wins), output tails", () => {
   expect(outputTail({ stderr: "one\ntwo\nthree\n" })).toBe("two | three");
   expect(outputTail({ stdout: "" })).toBe("no output");
 });
+
+test("health: the check's JSON line read; a check that could not run is an error naming why", () => {
+  expect(facts.health.read(sh('{"passed": true, "tries": 2, "status": 200, "detail": "pong"}\n'), "h")).toEqual({ passed: true, tries: 2, status: 200, detail: "pong" });
+  expect(facts.health.read(sh('{"passed": false, "tries": 3, "detail": "[Errno 111] Connection refused"}\n'), "h")).toEqual({ passed: false, tries: 3, detail: "[Errno 111] Connection refused" });
+  expect(() => facts.health.read(sh("", 127, "sh: 1: python3: not found\n"), "http_check on the host")).toThrow("http_check on the host: the check did not run (rc 127): sh: 1: python3: not found");
+  const op = facts.health.op({ kind: "tcp", host: "127.0.0.1", port: 22, state: "started", delay: 0, timeout: 30 });
+  expect(op).toMatchObject({ op: "sh", script: "python3 -", timeout: 45 });
+});

@@ -165,6 +165,31 @@ describe("storage modules", () => {
   });
 });
 
+describe("health gates (wait_for, http_check, uri): never a change; --check does not wait", () => {
+  const answer = (j: object) => sh(JSON.stringify(j) + "\n");
+  test("wait_for: one python3 probe with its arguments on stdin (nothing but `python3 -` on the command line); ok or failed", () => {
+    const m = modules.wait_for;
+    const t = prepareTask(m, m.args.parse({ port: 8080, timeout: 10 }), ctx());
+    const [op] = probeOps(t);
+    expect(op).toMatchObject({ op: "sh", script: "python3 -" });
+    const program = Buffer.from((op as { stdin: string }).stdin, "base64").toString();
+    expect(JSON.parse(Buffer.from(/^ARGS = "([^"]+)"/.exec(program)![1], "base64").toString())).toEqual({ kind: "tcp", host: "127.0.0.1", port: 8080, state: "started", delay: 0, timeout: 10 });
+    expect(plan("wait_for", { port: 8080 }, [answer({ passed: true, tries: 2, detail: "port open" })])).toEqual({ status: "ok", msg: "healthy: 127.0.0.1:8080 open (2 tries)" });
+    expect(plan("wait_for", { port: 8080, state: "stopped", timeout: 5 }, [answer({ passed: false, tries: 5, detail: "port open" })]).msg).toBe("health check failed: expected 127.0.0.1:8080 closed; after 5 tries (5s): port open");
+  });
+  test("http_check / uri: status and body; the check's own failure to run is a failure; --check says what it would check", () => {
+    const args = { path: "/ping", port: 8080, body: "pong" };
+    expect(plan("http_check", args, [answer({ passed: true, tries: 1, status: 200, detail: "pong" })]).msg).toBe('healthy: http://127.0.0.1:8080/ping answers 200, body holds "pong" (1 try)');
+    expect(plan("uri", { url: "https://127.0.0.1/ping", status: [200, 204] }, [answer({ passed: false, tries: 6, status: 502, detail: "Bad Gateway" })]).msg).toBe(
+      "health check failed: expected https://127.0.0.1/ping answers 200 or 204; after 6 tries: status 502: Bad Gateway",
+    );
+    expect(plan("http_check", args, [sh("", 127, "python3: not found")]).msg).toBe("http_check on the host: the check did not run (rc 127): python3: not found");
+    expect(plan("http_check", args, [], { check: true })).toEqual({ status: "skipped", msg: '--check: would check http://127.0.0.1:8080/ping answers 200, body holds "pong"' });
+    expect(plan("http_check", { ...args, from: "controller" }, [])).toMatchObject({ status: "failed" }); // from the controller: the executor checks, never the host
+    expect(() => modules.http_check.args.parse({ url: "https://x/", path: "/y" })).toThrow("expected url, or path/port/scheme: not both");
+  });
+});
+
 test("every registered module has a plan test in this file", () => {
   const src = require("fs").readFileSync(__filename, "utf8") as string;
   const missing = Object.keys(modules).filter((m) => !new RegExp(`plan\\("${m}"`).test(src));

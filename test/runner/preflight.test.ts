@@ -121,7 +121,7 @@ describe("plays and tiers that match nothing", () => {
     process.env.MULTITIER_PLAYBOOKS_DIR = dir;
     try {
       expect(preflight(envFrom(staging), ["webapp"], true).map((e) => e.message.replace(tmp + "/", ""))).toEqual([
-        'playbooks/webapp.yml:68:3 [1].hosts: expected a tier or host of hosts/staging.yaml (tiers: database, webapp, analysis, notebook), got "webap": this play would run nowhere',
+        'playbooks/webapp.yml:81:3 [1].hosts: expected a tier or host of hosts/staging.yaml (tiers: database, webapp, analysis, notebook), got "webap": this play would run nowhere',
       ]);
     } finally {
       delete process.env.MULTITIER_PLAYBOOKS_DIR;
