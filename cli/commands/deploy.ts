@@ -5,13 +5,14 @@
 import { run } from "../../runner/run";
 import { defaultDeps } from "../../runner/connect";
 import { action, type Register } from "../command";
+import { summary } from "./index";
 import { connectionFlags, envFlag, lockFlag, playFlags, toRequest, type RunnerFlags } from "../runner-flags";
 
 export const registerDeploy: Register = (program, setExit) => {
   for (const command of ["deploy", "restart"] as const) {
     const cmd = program
       .command(`${command} <service...>`)
-      .description(command === "deploy" ? "apply playbooks/<service>.yml (after common.yml) to its hosts; `all` = every service, database first" : "run the service playbook's tasks tagged `restart`");
+      .description(summary(command));
     lockFlag(playFlags(connectionFlags(envFlag(cmd)), { tags: command === "deploy" })).action(
       action(setExit, async (services: string[], flags: RunnerFlags) => (await run(toRequest(command, services, flags), defaultDeps())).code),
     );

@@ -8,11 +8,12 @@ import { didYouMean } from "../../config/validate";
 import { modules, moduleNames } from "../../runner/modules";
 import { moduleArguments, moduleReference } from "../../runner/modules/reference";
 import { action, type Register } from "../command";
+import { summary } from "./index";
 
 export const registerModules: Register = (program, setExit) => {
   program
     .command("modules [name]")
-    .description("the module reference: every module (or one) with its arguments, from the modules' schemas")
+    .description(summary("modules"))
     .option("--json", "as JSON")
     .action(
       action(setExit, (name: string | undefined, o: { json?: boolean }) => {

@@ -11,11 +11,12 @@ import { loadInventory, selectHosts } from "../../runner/inventory";
 import { oneLine } from "../../runner/task";
 import { EXIT } from "../exit";
 import { action, type Register } from "../command";
+import { summary } from "./index";
 import { connectionFlags, envFlag, toRequest, type RunnerFlags } from "../runner-flags";
 
 export const registerPing: Register = (program, setExit) => {
   for (const command of ["ping", "facts"] as const) {
-    const cmd = program.command(command).description(command === "ping" ? "reach every host through the bastion (no change)" : "print each host's facts as JSON (no change)");
+    const cmd = program.command(command).description(summary(command));
     connectionFlags(envFlag(cmd)).action(
       action(setExit, async (flags: RunnerFlags) => {
         const req = toRequest("deploy", [], flags);

@@ -11,11 +11,12 @@ import { checkPolicy, RULES } from "../../review/policy";
 import { checkEnvironmentFiles, synthesize } from "../../review/synth";
 import { EXIT } from "../exit";
 import { action, type Register } from "../command";
+import { summary } from "./index";
 
 export const registerPolicy: Register = (program, setExit) => {
   program
     .command("policy")
-    .description("check the synthesized Terraform of every environment (or --env) against the policy rules")
+    .description(summary("policy"))
     .option("--env <env>", "only this environment")
     .option("--json", "findings as JSON")
     .action(

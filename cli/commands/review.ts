@@ -12,11 +12,12 @@ import { mergePlans, PlanReadError, readPlans } from "../../review/read";
 import { synthDiff } from "../../review/synth-diff";
 import { EXIT } from "../exit";
 import { action, type Register } from "../command";
+import { summary } from "./index";
 
 export const registerReview: Register = (program, setExit) => {
   program
     .command("review [plan]")
-    .description("review `terraform show -json` output (file or - for stdin), or --synth-diff <base-ref> without credentials")
+    .description(summary("review"))
     .option("--synth-diff <ref>", "compare the synthesized stacks of <ref> with the working tree")
     .option("--json", "the analysis as JSON (counts, danger, groups)")
     .option("--limit <chars>", "maximum comment length", "65536")

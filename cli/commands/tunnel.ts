@@ -14,6 +14,7 @@ import { SshSession } from "../../runner/ssh";
 import { oneLine } from "../../runner/task";
 import { EXIT } from "../exit";
 import { action, type Register } from "../command";
+import { summary } from "./index";
 import { envFlag } from "../runner-flags";
 
 /** A TCP port from the command line: a whole number 1-65535. */
@@ -24,7 +25,7 @@ export function portArg(flag: string, value: string): number {
 }
 
 export const registerTunnel: Register = (program, setExit) => {
-  envFlag(program.command("tunnel <host>").description("SSH tunnel through the bastion to a port on a host's loopback (Jupyter: make tunnel-notebook)"))
+  envFlag(program.command("tunnel <host>").description(summary("tunnel")))
     .option("--remote-port <port>", "port on the host's 127.0.0.1", "8888")
     .option("--local-port <port>", "port on this machine's 127.0.0.1 (default: the remote port)")
     .option("-i, --identity <file>", "private key file")

@@ -15,6 +15,7 @@ import { loadEnvironment } from "../../config/load";
 import { defaultDeps } from "../../runner/connect";
 import { run } from "../../runner/run";
 import { action, type Register } from "../command";
+import { summary } from "./index";
 import { connectionFlags, envFlag, lockFlag, toRequest, type RunnerFlags } from "../runner-flags";
 
 /** The terminal when there is one (prompt without echo), else stdin (one line). */
@@ -79,7 +80,7 @@ async function ask(prompt: string, noAnswer: () => Error): Promise<string> {
 }
 
 export const registerUnlock: Register = (program, setExit) => {
-  lockFlag(connectionFlags(envFlag(program.command("unlock <service...>").description("after a reboot: open the tier's LUKS volumes, mount them, start its services")))).action(
+  lockFlag(connectionFlags(envFlag(program.command("unlock <service...>").description(summary("unlock"))))).action(
     action(setExit, async (services: string[], flags: RunnerFlags) => {
       const req = toRequest("unlock", services, flags);
       const env = loadEnvironment(req.env);

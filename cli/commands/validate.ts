@@ -21,11 +21,12 @@ import { synthStacks } from "../../terraform/synth";
 import { diagnosticLine, findProviderMirror, providerSetup, terraformVersion, validateStacks } from "../../terraform/validate";
 import { EXIT } from "../exit";
 import { action, type Register } from "../command";
+import { summary } from "./index";
 
 export const registerValidate: Register = (program, setExit) => {
   program
     .command("validate")
-    .description("check environment files under hosts/ (all of them, or --env E), then terraform validate their stacks")
+    .description(summary("validate"))
     .option("--env <env>", "environment name (hosts/<env>.yaml)")
     .option("--base <ref>", "git ref whose environment files say which hosts exist (default HEAD; CI: the base branch)", "HEAD")
     .option("--no-terraform", "schema and semantic checks only (skip terraform validate)")

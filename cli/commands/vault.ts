@@ -13,10 +13,11 @@ import { InputError } from "../../config/errors";
 import { decryptVault, parseSecrets, vaultFile, vaultPassword, writeVault } from "../../runner/secrets/vault";
 import { newSecrets, secretsYaml } from "../../runner/secrets/template";
 import { action as wrap, type Register } from "../command";
+import { summary } from "./index";
 import { envFlag } from "../runner-flags";
 
 export const registerVault: Register = (program, setExit) => {
-  const vault = program.command("vault").description("create, edit or view hosts/<env>.vault.yml (Ansible Vault format)");
+  const vault = program.command("vault").description(summary("vault"));
   const action = (name: "create" | "edit" | "view", fn: (env: string) => void) =>
     envFlag(vault.command(name)).action(wrap(setExit, (o: { env: string }) => fn(o.env)));
 
