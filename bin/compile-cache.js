@@ -66,7 +66,7 @@ function build() {
   const id = `${Date.now().toString(36)}-${process.pid}`;
   const out = path.join(CACHE, id);
   const sources = files.filter((f) => f.endsWith(".ts"));
-  const result = esbuild.buildSync({ entryPoints: sources, outdir: out, outbase: ROOT, format: "cjs", platform: "node", target: "node20", bundle: false, write: false, logLevel: "silent" });
+  const result = esbuild.buildSync({ entryPoints: sources, outdir: out, outbase: ROOT, format: "cjs", platform: "node", target: "node20", bundle: false, write: false, logLevel: "silent", supported: { "dynamic-import": false } }); // import() as require(): resolved as CommonJS
   const mark = `${path.sep}.cache${path.sep}dist${path.sep}${id}`;
   for (const f of result.outputFiles) {
     fs.mkdirSync(path.dirname(f.path), { recursive: true });

@@ -5,10 +5,7 @@
  * environment file is reported as `validate` reports it (one line each, exit 1).
  */
 import * as path from "path";
-import { listEnvironmentFiles, loadEnvironmentFile } from "../../config/load";
-import { environmentNameFromFile } from "../../config/environment";
-import { checkPolicy, RULES } from "../../review/policy";
-import { checkEnvironmentFiles, synthesize } from "../../review/synth";
+import type { checkPolicy } from "../../review/policy";
 import { EXIT } from "../exit";
 import { action, type Register } from "../command";
 import { summary } from "./index";
@@ -20,7 +17,12 @@ export const registerPolicy: Register = (program, setExit) => {
     .option("--env <env>", "only this environment")
     .option("--json", "findings as JSON")
     .action(
-      action(setExit, (o: { env?: string; json?: boolean }) => {
+      action(setExit, async (o: { env?: string; json?: boolean }) => {
+        // loaded when the command runs, not for --help (cli/commands/index.ts)
+        const { listEnvironmentFiles, loadEnvironmentFile } = require("../../config/load") as typeof import("../../config/load");
+        const { environmentNameFromFile } = require("../../config/environment") as typeof import("../../config/environment");
+        const { checkPolicy, RULES } = require("../../review/policy") as typeof import("../../review/policy");
+        const { checkEnvironmentFiles, synthesize } = require("../../review/synth") as typeof import("../../review/synth");
         checkEnvironmentFiles();
         const stacks = synthesize(process.cwd(), "the working tree");
         const envs = listEnvironmentFiles()

@@ -7,11 +7,7 @@
  */
 import * as net from "net";
 import { InputError } from "../../config/errors";
-import { loadEnvironment } from "../../config/load";
-import { identityFor } from "../../runner/connect";
-import { loadInventory, selectHosts } from "../../runner/inventory";
-import { SshSession } from "../../runner/ssh";
-import { oneLine } from "../../runner/task";
+import type { SshSession } from "../../runner/ssh";
 import { EXIT } from "../exit";
 import { action, type Register } from "../command";
 import { summary } from "./index";
@@ -33,6 +29,12 @@ export const registerTunnel: Register = (program, setExit) => {
       action(setExit, async (hostArg: string, o: { env: string; remotePort: string; localPort?: string; identity?: string }) => {
         const remote = portArg("--remote-port", o.remotePort);
         const local = o.localPort === undefined ? remote : portArg("--local-port", o.localPort);
+        // loaded when the command runs, not for --help (cli/commands/index.ts)
+        const { loadEnvironment } = require("../../config/load") as typeof import("../../config/load");
+        const { identityFor } = require("../../runner/connect") as typeof import("../../runner/connect");
+        const { loadInventory, selectHosts } = require("../../runner/inventory") as typeof import("../../runner/inventory");
+        const { SshSession } = require("../../runner/ssh") as typeof import("../../runner/ssh");
+        const { oneLine } = require("../../runner/task") as typeof import("../../runner/task");
         const env = loadEnvironment(o.env);
         const inv = loadInventory(env);
         const [host] = selectHosts(inv, hostArg, "host");
