@@ -11,6 +11,7 @@ import { environmentNameFromFile } from "../../config/environment";
 import { InputError } from "../../config/errors";
 import { checkRemovals } from "../../config/identities";
 import { checkEnvironment, environmentFile, listEnvironmentFiles, misnamedEnvironmentFiles } from "../../config/load";
+import { publicKeyFileErrors } from "../../config/public-key-file";
 import { YamlSource } from "../../config/yamlsource";
 import { listServices, loadPlaybook, type Playbook } from "../../runner/playbook";
 import { preflight } from "../../runner/preflight";
@@ -37,8 +38,9 @@ export async function validate(opts: ValidateOptions): Promise<number> {
   for (const file of files) {
     let errors: InputError[];
     let env: Environment | undefined;
+    let source: YamlSource | undefined;
     try {
-      const source = YamlSource.read(file);
+      source = YamlSource.read(file);
       ({ env, errors } = checkEnvironment(source));
       // hosts that exist (outputs, git HEAD) and would go with their data: refused unless retired
       if (env) {
@@ -50,6 +52,8 @@ export async function validate(opts: ValidateOptions): Promise<number> {
     }
     // the playbooks against this environment: plays that match nothing, templates and their variables
     if (env) errors = preflight(env, listServices(), false, load);
+    // Terraform's file() reads keyPair.publicKeyFile: said here, at the field, before terraform runs
+    if (env && source && opts.terraform && env.platform === "aws") errors = [...errors, ...publicKeyFileErrors(source, env)];
     for (const e of errors) process.stderr.write(`${e.message}\n`);
     if (errors.length) bad++;
     else {
