@@ -1,8 +1,7 @@
 /** Turn any error into one line on stderr and an exit code (never a stack trace for bad input). */
 import { CommanderError } from "commander";
-import { InputError } from "../config/errors";
-import { InputErrors } from "../config/load";
-import { PlanReadError } from "../review/read";
+import { InputError, InputErrors } from "../config/errors";
+import { PlanReadError } from "../review/read-error";
 import { EXIT } from "./exit";
 
 /** Print one line per problem and choose the exit code. */

@@ -22,6 +22,14 @@ export class InputError extends Error {
   }
 }
 
+/** Several one-line errors; its message is those lines joined with newlines. */
+export class InputErrors extends Error {
+  constructor(readonly errors: InputError[]) {
+    super(errors.map((e) => e.message).join("\n"));
+    this.name = "InputErrors";
+  }
+}
+
 export function formatInputError(file: string, line: number, col: number, field: string, detail: string): string {
   const where = line > 0 ? `${file}:${line}:${col}` : file;
   return oneLine(field ? `${where} ${field}: ${detail}` : `${where}: ${detail}`);

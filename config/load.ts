@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
-import { InputError } from "./errors";
+import { InputError, InputErrors } from "./errors";
 import { environmentSchema, EnvironmentSpec } from "./schema";
 import { didYouMean, semanticErrors } from "./validate";
 import { duplicateRuleErrors } from "./rule-duplicates";
@@ -17,13 +17,7 @@ import { YamlSource } from "./yamlsource";
 import { Environment, environmentNameFromFile, expandHosts } from "./environment";
 import { retireErrors } from "./retire";
 
-/** Several one-line errors; its message is those lines joined with newlines. */
-export class InputErrors extends Error {
-  constructor(readonly errors: InputError[]) {
-    super(errors.map((e) => e.message).join("\n"));
-    this.name = "InputErrors";
-  }
-}
+export { InputErrors } from "./errors"; // defined there: the CLI reports it without loading this module
 
 /** The directory holding environment files: $MULTITIER_HOSTS_DIR or ./hosts */
 export function hostsDir(): string {

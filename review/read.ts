@@ -7,6 +7,7 @@
  * was expected.
  */
 import { z } from "zod";
+import { PlanReadError } from "./read-error";
 export interface ResourceChange {
   address?: string;
   previous_address?: string;
@@ -51,7 +52,7 @@ export interface TerraformPlan {
   configuration_changes?: ConfigChange[];
 }
 
-export class PlanReadError extends Error {}
+export { PlanReadError }; // defined in read-error.ts: the CLI reports it without loading zod
 
 export function decode(buf: Buffer): string {
   if (buf[0] === 0xff && buf[1] === 0xfe) return buf.subarray(2).toString("utf16le");

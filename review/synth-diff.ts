@@ -1,7 +1,7 @@
 /**
  * `multitier review --synth-diff <base-ref>`: what a change does to the infrastructure, with
  * no cloud credentials. Synthesize the base ref (in a temporary git worktree that borrows
- * this checkout's node_modules) and the working tree, then turn the difference into a
+ * this checkout's node_modules) and the working tree (or reuse cdktf.out when it is up to date), then turn the difference into a
  * plan-shaped list of changes the same report renders (stack-diff.ts: resources, moves,
  * cascading replacements, data sources, outputs, provider configuration and backend).
  */
@@ -12,6 +12,7 @@ import * as path from "path";
 import type { TerraformPlan } from "./read";
 import { diffStacks } from "./stack-diff";
 import { checkEnvironmentFiles, synthesize } from "./synth";
+import { stackNames, workingTreeStacks } from "./synth-reuse";
 
 export { diffStacks };
 
@@ -27,7 +28,8 @@ export function synthDiff(baseRef: string, repo = process.cwd()): TerraformPlan 
   }
   try {
     fs.symlinkSync(path.join(repo, "node_modules"), path.join(wt, "node_modules"));
-    return diffStacks(synthesize(wt, baseRef), synthesize(repo, "the working tree"));
+    // the working tree: what `make synth` just wrote when it is newer than every input (synth-reuse.ts)
+    return diffStacks(synthesize(wt, baseRef), workingTreeStacks(repo, stackNames(path.join(repo, "hosts"))));
   } finally {
     execFileSync("git", ["-C", repo, "worktree", "remove", "--force", wt], { stdio: "ignore" });
     fs.rmSync(wt, { recursive: true, force: true });

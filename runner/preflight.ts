@@ -16,6 +16,7 @@ import type { InventoryHost } from "./inventory";
 import { loadPlaybook, playbooksDir, type Play, type Playbook, type Task } from "./playbook";
 import { HELPER_NAMES, templatesDir } from "./template";
 import { ANY, missingInExpression, switchedOff, missingInTemplate, type Missing } from "./template-vars";
+import { layerVars } from "./vars";
 
 const matches = (play: Play, h: HostSpec) => playMatches(play.hosts, { name: h.name, tier: h.tier } as InventoryHost);
 
@@ -76,27 +77,14 @@ function hostShape(env: Environment, h: HostSpec): Record<string, unknown> {
   return { name: h.name, tier: h.tier, privateIp: ANY, ipv6: ANY, user: user ?? env.sshUser, volumes };
 }
 
-/** The variables a task sees on host `h`, as far as they are known before connecting. */
+/** The variables a task sees on host `h`, as far as they are known before connecting (layered as runner/vars.ts does at run time). */
 function shape(env: Environment, play: Play, task: Task | undefined, h: HostSpec): Record<string, unknown> {
-  const tier = env.tiers[h.tier] ?? { vars: {} }; // the bastion has no tier spec
-  const { hosts: _h, file: _f, ...envView } = env;
   const groups: Record<string, unknown[]> = {};
   for (const x of env.hosts) (groups[x.tier] ??= []).push(hostShape(env, x));
-  return {
-    ...env.vars,
-    ...tier.vars,
-    ...play.vars,
-    ...(task?.vars ?? {}),
-    env: envView,
-    tier: { name: h.tier, ...tier },
-    host: hostShape(env, h),
-    groups,
-    hosts: Object.fromEntries(env.hosts.map((x) => [x.name, hostShape(env, x)])),
-    bastion: { privateIp: ANY }, // runner/vars.ts: from the inventory
-    facts: ANY,
-    vault: ANY,
-    ...(task?.loop ? { item: ANY } : {}),
-  };
+  const hosts = Object.fromEntries(env.hosts.map((x) => [x.name, hostShape(env, x)]));
+  // the bastion's address comes from the inventory; facts and vault are known only on the host
+  const vars = layerVars({ env, tier: h.tier, play, task, host: hostShape(env, h), groups, hosts, bastion: { privateIp: ANY }, facts: ANY, vault: ANY });
+  return task?.loop ? { ...vars, item: ANY } : vars;
 }
 
 type Found = { field: string; error: InputError };

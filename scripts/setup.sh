@@ -42,4 +42,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "setup: npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# the command line's compiled cache (it also rebuilds itself at the first start after a change)
+node bin/compile-cache.js || true
 echo "setup: done"

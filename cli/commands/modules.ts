@@ -4,18 +4,20 @@
  * (runner/modules/reference.ts). `--json` for machines. An unknown name is exit 1.
  */
 import { InputError } from "../../config/errors";
-import { didYouMean } from "../../config/validate";
-import { modules, moduleNames } from "../../runner/modules";
-import { moduleArguments, moduleReference } from "../../runner/modules/reference";
 import { action, type Register } from "../command";
+import { summary } from "./index";
 
 export const registerModules: Register = (program, setExit) => {
   program
     .command("modules [name]")
-    .description("the module reference: every module (or one) with its arguments, from the modules' schemas")
+    .description(summary("modules"))
     .option("--json", "as JSON")
     .action(
-      action(setExit, (name: string | undefined, o: { json?: boolean }) => {
+      action(setExit, async (name: string | undefined, o: { json?: boolean }) => {
+        // loaded when the command runs, not for --help (cli/commands/index.ts)
+        const { didYouMean } = require("../../config/validate") as typeof import("../../config/validate");
+        const { modules, moduleNames } = require("../../runner/modules") as typeof import("../../runner/modules");
+        const { moduleArguments, moduleReference } = require("../../runner/modules/reference") as typeof import("../../runner/modules/reference");
         const names = moduleNames();
         if (name !== undefined && !modules[name]) throw new InputError("argument", 0, 0, "name", `no module "${name}"${didYouMean(name, names) || `; modules: ${names.join(", ")}`}`);
         const chosen = name ? [name] : names;

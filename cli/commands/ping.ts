@@ -3,22 +3,24 @@
  * round-trip time. `multitier facts` — print what the agent gathered (JSON per host).
  * Both change nothing and read no vault (no password asked); exit 4 when a host is unreachable.
  */
-import pLimit from "p-limit";
-import { loadEnvironment } from "../../config/load";
-import { AgentClient, agentCommand, NO_SECRETS } from "../../runner/agent/client";
-import { defaultDeps } from "../../runner/connect";
-import { loadInventory, selectHosts } from "../../runner/inventory";
-import { oneLine } from "../../runner/task";
 import { EXIT } from "../exit";
 import { action, type Register } from "../command";
+import { summary } from "./index";
 import { connectionFlags, envFlag, toRequest, type RunnerFlags } from "../runner-flags";
 
 export const registerPing: Register = (program, setExit) => {
   for (const command of ["ping", "facts"] as const) {
-    const cmd = program.command(command).description(command === "ping" ? "reach every host through the bastion (no change)" : "print each host's facts as JSON (no change)");
+    const cmd = program.command(command).description(summary(command));
     connectionFlags(envFlag(cmd)).action(
       action(setExit, async (flags: RunnerFlags) => {
         const req = toRequest("deploy", [], flags);
+        // loaded when the command runs, not for --help (cli/commands/index.ts)
+        const pLimit = require("p-limit") as typeof import("p-limit"); // CommonJS: the function itself
+        const { loadEnvironment } = require("../../config/load") as typeof import("../../config/load");
+        const { AgentClient, agentCommand, NO_SECRETS } = require("../../runner/agent/client") as typeof import("../../runner/agent/client");
+        const { defaultDeps } = require("../../runner/connect") as typeof import("../../runner/connect");
+        const { loadInventory, selectHosts } = require("../../runner/inventory") as typeof import("../../runner/inventory");
+        const { oneLine } = require("../../runner/task") as typeof import("../../runner/task");
         const env = loadEnvironment(req.env);
         const inv = loadInventory(env);
         const hosts = req.limit ? selectHosts(inv, req.limit) : inv.hosts;

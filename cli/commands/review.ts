@@ -7,22 +7,25 @@
  * each, as `validate` says it).
  */
 import * as fs from "fs";
-import { analyze } from "../../review/analyze";
-import { renderJson, renderMarkdown } from "../../review/markdown";
-import { mergePlans, PlanReadError, readPlans } from "../../review/read";
-import { synthDiff } from "../../review/synth-diff";
+import { PlanReadError } from "../../review/read-error";
 import { EXIT } from "../exit";
 import { action, type Register } from "../command";
+import { summary } from "./index";
 
 export const registerReview: Register = (program, setExit) => {
   program
     .command("review [plan]")
-    .description("review `terraform show -json` output (file or - for stdin), or --synth-diff <base-ref> without credentials")
+    .description(summary("review"))
     .option("--synth-diff <ref>", "compare the synthesized stacks of <ref> with the working tree")
     .option("--json", "the analysis as JSON (counts, danger, groups)")
     .option("--limit <chars>", "maximum comment length", "65536")
     .action(
-      action(setExit, (plan: string | undefined, o: { synthDiff?: string; json?: boolean; limit: string }) => {
+      action(setExit, async (plan: string | undefined, o: { synthDiff?: string; json?: boolean; limit: string }) => {
+        // loaded when the command runs, not for --help (cli/commands/index.ts)
+        const { analyze } = require("../../review/analyze") as typeof import("../../review/analyze");
+        const { renderJson, renderMarkdown } = require("../../review/markdown") as typeof import("../../review/markdown");
+        const { mergePlans, readPlans } = require("../../review/read") as typeof import("../../review/read");
+        const { synthDiff } = require("../../review/synth-diff") as typeof import("../../review/synth-diff");
         let analysis;
         let title = "Terraform plan review";
         if (o.synthDiff) {

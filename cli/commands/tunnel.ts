@@ -7,13 +7,10 @@
  */
 import * as net from "net";
 import { InputError } from "../../config/errors";
-import { loadEnvironment } from "../../config/load";
-import { identityFor } from "../../runner/connect";
-import { loadInventory, selectHosts } from "../../runner/inventory";
-import { SshSession } from "../../runner/ssh";
-import { oneLine } from "../../runner/task";
+import type { SshSession } from "../../runner/ssh";
 import { EXIT } from "../exit";
 import { action, type Register } from "../command";
+import { summary } from "./index";
 import { envFlag } from "../runner-flags";
 
 /** A TCP port from the command line: a whole number 1-65535. */
@@ -24,7 +21,7 @@ export function portArg(flag: string, value: string): number {
 }
 
 export const registerTunnel: Register = (program, setExit) => {
-  envFlag(program.command("tunnel <host>").description("SSH tunnel through the bastion to a port on a host's loopback (Jupyter: make tunnel-notebook)"))
+  envFlag(program.command("tunnel <host>").description(summary("tunnel")))
     .option("--remote-port <port>", "port on the host's 127.0.0.1", "8888")
     .option("--local-port <port>", "port on this machine's 127.0.0.1 (default: the remote port)")
     .option("-i, --identity <file>", "private key file")
@@ -32,6 +29,12 @@ export const registerTunnel: Register = (program, setExit) => {
       action(setExit, async (hostArg: string, o: { env: string; remotePort: string; localPort?: string; identity?: string }) => {
         const remote = portArg("--remote-port", o.remotePort);
         const local = o.localPort === undefined ? remote : portArg("--local-port", o.localPort);
+        // loaded when the command runs, not for --help (cli/commands/index.ts)
+        const { loadEnvironment } = require("../../config/load") as typeof import("../../config/load");
+        const { identityFor } = require("../../runner/connect") as typeof import("../../runner/connect");
+        const { loadInventory, selectHosts } = require("../../runner/inventory") as typeof import("../../runner/inventory");
+        const { SshSession } = require("../../runner/ssh") as typeof import("../../runner/ssh");
+        const { oneLine } = require("../../runner/task") as typeof import("../../runner/task");
         const env = loadEnvironment(o.env);
         const inv = loadInventory(env);
         const [host] = selectHosts(inv, hostArg, "host");

@@ -11,10 +11,8 @@ import * as fs from "fs";
 import * as readline from "readline";
 import { Writable } from "stream";
 import { InputError } from "../../config/errors";
-import { loadEnvironment } from "../../config/load";
-import { defaultDeps } from "../../runner/connect";
-import { run } from "../../runner/run";
 import { action, type Register } from "../command";
+import { summary } from "./index";
 import { connectionFlags, envFlag, lockFlag, toRequest, type RunnerFlags } from "../runner-flags";
 
 /** The terminal when there is one (prompt without echo), else stdin (one line). */
@@ -79,9 +77,13 @@ async function ask(prompt: string, noAnswer: () => Error): Promise<string> {
 }
 
 export const registerUnlock: Register = (program, setExit) => {
-  lockFlag(connectionFlags(envFlag(program.command("unlock <service...>").description("after a reboot: open the tier's LUKS volumes, mount them, start its services")))).action(
+  lockFlag(connectionFlags(envFlag(program.command("unlock <service...>").description(summary("unlock"))))).action(
     action(setExit, async (services: string[], flags: RunnerFlags) => {
       const req = toRequest("unlock", services, flags);
+      // loaded when the command runs, not for --help (cli/commands/index.ts)
+      const { loadEnvironment } = require("../../config/load") as typeof import("../../config/load");
+      const { defaultDeps } = require("../../runner/connect") as typeof import("../../runner/connect");
+      const { run } = require("../../runner/run") as typeof import("../../runner/run");
       const env = loadEnvironment(req.env);
       const fromVault = env.vars.unlockFromVault === true;
       const cache = new Map<string, string>();

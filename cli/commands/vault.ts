@@ -8,33 +8,37 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { loadEnvironment } from "../../config/load";
 import { InputError } from "../../config/errors";
-import { decryptVault, parseSecrets, vaultFile, vaultPassword, writeVault } from "../../runner/secrets/vault";
-import { newSecrets, secretsYaml } from "../../runner/secrets/template";
 import { action as wrap, type Register } from "../command";
+import { summary } from "./index";
 import { envFlag } from "../runner-flags";
 
 export const registerVault: Register = (program, setExit) => {
-  const vault = program.command("vault").description("create, edit or view hosts/<env>.vault.yml (Ansible Vault format)");
-  const action = (name: "create" | "edit" | "view", fn: (env: string) => void) =>
+  const vault = program.command("vault").description(summary("vault"));
+  const action = (name: "create" | "edit" | "view", fn: (env: string) => Promise<void>) =>
     envFlag(vault.command(name)).action(wrap(setExit, (o: { env: string }) => fn(o.env)));
+  // loaded when a vault command runs, not for --help (cli/commands/index.ts)
+  const lib = () => require("../../runner/secrets/vault") as typeof import("../../runner/secrets/vault");
 
-  action("create", (envName) => {
-    const env = loadEnvironment(envName);
+  action("create", async (envName) => {
+    const { vaultFile, vaultPassword, writeVault } = await lib();
+    const { newSecrets, secretsYaml } = require("../../runner/secrets/template") as typeof import("../../runner/secrets/template");
+    const env = (require("../../config/load") as typeof import("../../config/load")).loadEnvironment(envName);
     const file = vaultFile(env.name);
     if (fs.existsSync(file)) throw new InputError(file, 0, 0, "", "already exists; use `multitier vault edit` (nothing was overwritten)");
     writeVault(file, secretsYaml(newSecrets(env)), vaultPassword(env.name));
     process.stdout.write(`created ${file} (encrypted; view it with: multitier vault view --env ${env.name})\n`);
   });
 
-  action("view", (envName) => {
+  action("view", async (envName) => {
+    const { decryptVault, vaultFile, vaultPassword } = await lib();
     const file = vaultFile(envName);
     if (!fs.existsSync(file)) throw new InputError(file, 0, 0, "", "no vault file; create one with `multitier vault create`");
     process.stdout.write(decryptVault(file, vaultPassword(envName)));
   });
 
-  action("edit", (envName) => {
+  action("edit", async (envName) => {
+    const { decryptVault, parseSecrets, vaultFile, vaultPassword, writeVault } = await lib();
     const file = vaultFile(envName);
     if (!fs.existsSync(file)) throw new InputError(file, 0, 0, "", "no vault file; create one with `multitier vault create`");
     const password = vaultPassword(envName);

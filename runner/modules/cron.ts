@@ -23,10 +23,9 @@
  * `crontab -u <user> -` with the text on stdin (a job may hold a secret; it never appears on a
  * command line). --diff shows the crontab diff.
  */
-import { CronExpressionParser } from "cron-parser";
-import { createTwoFilesPatch } from "diff";
 import { z } from "zod";
 import { facts } from "../facts";
+import { unifiedDiff } from "../unified-diff";
 import { masked, userName } from "./results";
 import { b64, shq, type Module, type Plan, type TaskContext } from "./types";
 
@@ -36,7 +35,8 @@ export function validSchedule(s: string): boolean {
   if (NICKNAMES.includes(s.trim())) return true;
   if (s.trim().split(/\s+/).length !== 5) return false;
   try {
-    CronExpressionParser.parse(s);
+    // loaded when a playbook has a cron task, not at every start (bench/startup.sh)
+    (require("cron-parser") as typeof import("cron-parser")).CronExpressionParser.parse(s);
     return true;
   } catch {
     return false;
@@ -99,7 +99,7 @@ function planCron(a: Args, r: Parameters<Module["plan"]>[1][number], ctx: TaskCo
   return {
     status: "changed",
     msg: `${ctx.check ? "would change" : "changed"} crontab of ${a.user}: ${what}`,
-    diff: ctx.diff ? createTwoFilesPatch(`crontab ${a.user}`, `crontab ${a.user}`, current, next) : undefined,
+    diff: ctx.diff ? unifiedDiff(`crontab ${a.user}`, `crontab ${a.user}`, current, next) : undefined,
     apply: [{ op: "sh", script: `crontab -u ${shq(a.user)} -`, stdin: b64(next) }],
   };
 }

@@ -4,8 +4,8 @@
  * plan ONE atomic `write` op (temp file in the same directory, fsync, validate, rename).
  */
 import * as crypto from "crypto";
-import { createTwoFilesPatch } from "diff";
 import { z } from "zod";
+import { unifiedDiff } from "../unified-diff";
 import type { Op, StatResult } from "../agent/protocol";
 import { b64, type Plan, type TaskContext } from "./types";
 import { masked, normMode, sameMode } from "./results";
@@ -61,7 +61,7 @@ export function planFileContent(dest: string, content: string, attrs: FileAttrs,
   if (ctx.diff && contentChanged) {
     // a file over the probe's size limit comes back without content: say so instead of a wrong diff
     const before = st.exists && st.content === undefined ? `(${st.size} bytes, too large to show)\n` : oldText(st);
-    diff = createTwoFilesPatch(st.exists ? dest : "/dev/null", dest, before, content, undefined, undefined, { context: 3 });
+    diff = unifiedDiff(st.exists ? dest : "/dev/null", dest, before, content, 3);
   }
   const msg = !st.exists
     ? `create ${dest}`

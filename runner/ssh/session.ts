@@ -237,6 +237,11 @@ function loadAuth(identityFile?: string): Pick<ConnectConfig, "privateKey" | "ag
 async function connect(ssh: NodeSSH, ep: Endpoint, cfg: ConnectConfig, known: KnownHosts, opts: SshOptions): Promise<void> {
   let keyProblem: HostKeyError | undefined;
   const port = ep.port ?? 22;
+  // bench/startup.sh: how long the process took to reach its first connection attempt
+  if (process.env.MULTITIER_TRACE_START === "1") {
+    const cpu = process.cpuUsage();
+    process.stderr.write(`start-up trace: connecting to ${ep.name} at ${Math.round(performance.now())} ms since the process started (cpu ${Math.round((cpu.user + cpu.system) / 1000)} ms)\n`);
+  }
   try {
     await ssh.connect({
       ...cfg,

@@ -3,10 +3,10 @@
  * apply op as one line a person can act on, and file diffs. (Reading probe answers is
  * runner/facts/.)
  */
-import { createTwoFilesPatch } from "diff";
 import type { OpResult } from "../agent/protocol";
 import { outputTail } from "../facts/parse";
 import { GUARD_EXIT } from "./contents";
+import { unifiedDiff } from "../unified-diff";
 
 /** The last lines of a command's stderr (or stdout), on one line; a failed op's error. */
 export function tail(r: OpResult, lines = 2): string {
@@ -30,5 +30,5 @@ export function firstFailure(results: OpResult[], labels: string[]): string | un
 }
 
 export function fileDiff(path: string, before: string, after: string): string {
-  return createTwoFilesPatch(before ? path : "/dev/null", path, before, after, undefined, undefined, { context: 3 });
+  return unifiedDiff(before ? path : "/dev/null", path, before, after, 3);
 }
