@@ -42,14 +42,18 @@ export type RunEvent =
       notStarted?: string[];
     };
 
-/** A rolling play's outcome, as the recap shows it (runner/rolling.ts RolloutRecord). */
+/** A rolling play's outcome, as the recap shows it */
 export interface Rollout {
   service: string;
   play: string;
   batches: string[][];
+  /** hosts whose batch completed and passed: they carry the new configuration */
   updated: string[];
+  /** hosts that failed (a task, a health gate) or were not reached */
   failed: string[];
+  /** hosts of the batches after the one that stopped the rollout: untouched */
   notStarted: string[];
+  /** 1-based batch that stopped the rollout; undefined: it ran to the end */
   stoppedAt?: number;
 }
 

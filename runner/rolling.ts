@@ -12,25 +12,14 @@
  * The record says which hosts carry the new configuration (those of completed batches that
  * passed), which batch stopped the rollout, and which hosts were not started.
  */
-import type { Reporter } from "./events";
+import type { Reporter, Rollout } from "./events";
 import type { InventoryHost } from "./inventory";
 import type { Play } from "./playbook";
 import type { Balancer } from "./balancer/types";
 import { batchStops, planBatches } from "./rollout";
 
-export interface RolloutRecord {
-  service: string;
-  play: string;
-  batches: string[][];
-  /** hosts whose batch completed and passed: they carry the new configuration */
-  updated: string[];
-  /** hosts that failed (a task, a health gate) or were not reached */
-  failed: string[];
-  /** hosts of the batches after the one that stopped the rollout: untouched */
-  notStarted: string[];
-  /** 1-based batch that stopped the rollout; undefined: it ran to the end */
-  stoppedAt?: number;
-}
+/** the recap's record of a rolling play (runner/events.ts) */
+export type RolloutRecord = Rollout;
 
 /** What the strategy needs from the executor (tests give it doubles). */
 export interface BatchRunner {
