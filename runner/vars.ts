@@ -67,9 +67,18 @@ export function buildVars(
   for (const h of inv.hosts) hosts[h.name] = hostView(h);
   const vars = layerVars({ env, tier: host.tier, play, task, host: hostView(host), groups, hosts, bastion: { privateIp: inv.bastion.privateIp ?? null }, facts, vault });
   const tierSpec = env.tiers[host.tier] ?? { vars: {} };
-  // variables may refer to other variables ("{{host.name}}"): render them once, in order
+  // variables may refer to other variables ("{{host.name}}"): render them once, in order. One
+  // that does not render is an error where it is used, not before (as Ansible's lazy
+  // templating): a task skipped by its `when` — the monitoring agent's tasks in an environment
+  // without a monitoring section — does not fail on variables it never reads
   for (const source of [env.vars, tierSpec.vars, play.vars, task?.vars ?? {}])
-    for (const key of Object.keys(source)) vars[key] = renderDeep(vars[key], vars, key);
+    for (const key of Object.keys(source)) {
+      try {
+        vars[key] = renderDeep(vars[key], vars, key);
+      } catch (e) {
+        Object.defineProperty(vars, key, { enumerable: true, configurable: true, get: () => { throw e; } });
+      }
+    }
   return vars;
 }
 
