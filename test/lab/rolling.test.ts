@@ -73,8 +73,10 @@ while True:
     lab.sh("bastion", startStandinScript(WEBAPPS.map((h) => lab.host(h).address)));
     // database first (the webapp's db.conf names it), then every webapp host once, all together
     const db = await lab.cli(["deploy", "database", "--env", "lab"]);
+    if (db.code !== 0) console.log(`rolling: deploy database failed:\n${db.stdout.slice(-3000)}${db.stderr}`);
     expect(db.code).toBe(0);
     const first = await lab.cli(["deploy", "webapp", "--env", "lab", "--serial", "3"]);
+    if (first.code !== 0) console.log(`rolling: the first deploy webapp failed:\n${first.stdout.slice(-3000)}${first.stderr}`);
     expect(first.code).toBe(0);
   }, 900_000);
 
