@@ -11,7 +11,8 @@
  * A converged host therefore costs two round trips per play after connecting, whatever the
  * number of tasks. Hosts run independently, `forks` at a time; a failing host stops only
  * itself. Plays of one playbook run in order on each host; hosts do not wait for each other
- * (services do: `deploy all` runs one service after the other).
+ * (services do: `deploy all` runs common.yml on all their hosts, then one service after the
+ * other; a play with `serial` rolls through its hosts batch by batch, runner/rolling.ts).
  */
 import pLimit from "p-limit";
 import { AgentClient, AgentChannel, AgentLostError, agentCommand } from "./agent/client";
@@ -20,47 +21,16 @@ import type { Op, OpResult } from "./agent/protocol";
 import { emptyCounts, type Counts, type Reporter, type Status } from "./events";
 import type { Inventory, InventoryHost } from "./inventory";
 import type { TaskContext } from "./modules/types";
-import { DEFAULT_LOCK_FILE, holdLock, lockOp, type LockRequest } from "./lock";
+import { DEFAULT_LOCK_FILE, holdLock, lockOp } from "./lock";
+import type { Connector, RunOptions, SecretFilter } from "./executor-types";
 import { jexl, type Play, type Playbook, type Task } from "./playbook";
 import { expandLoops, hostsOfPlay, renderName, tagged } from "./selection";
 import { callUnlessEmpty, oneLine, parseArgs, prepareTask, probeOps, runTask, type PreparedTask } from "./task";
 import { render } from "./template";
 import { buildVars } from "./vars";
-import type { Duplex } from "stream";
-import type { Balancer } from "./balancer/types";
 import { rollPlay, stretches, type RolloutRecord } from "./rolling";
 
-/** Opens the byte channel the agent runs on (SSH through the bastion, or local). */
-export interface Connector {
-  open(host: InventoryHost, command: string): Promise<AgentChannel>;
-  close(): Promise<void> | void;
-  /** the host lock's file on `host` (default /run/multitier/lock) */
-  lockFile?(host: InventoryHost): string;
-  /** a TCP stream to address:port from the controller's side (through the bastion): health gates with `from: controller` */
-  dial?(address: string, port: number): Promise<Duplex>;
-  /** run a command on the bastion itself (the lab's stand-in balancer edits its nginx there) */
-  bastionExec?(command: string, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }>;
-}
-
-/** Keeps secrets out of output and command lines (runner/secrets/mask.ts implements it). */
-export interface SecretFilter {
-  mask(text: string): string;
-  isSecret(text: string): boolean;
-  /** register one more secret (e.g. a passphrase typed for unlock) */
-  add?(value: string): void;
-}
-
-export interface RunOptions {
-  check: boolean;
-  diff: boolean;
-  tags: string[];
-  skipTags: string[];
-  forks: number;
-  /** take each host's lock (runner/lock.ts); undefined: none (--check) */
-  lock?: LockRequest;
-  /** the environment's load balancer, for plays with `balancer: drain` (runner/balancer/) */
-  balancer?: Balancer;
-}
+export type { Connector, RunOptions, SecretFilter } from "./executor-types";
 
 /** What the executor knows of an item before any round trip. */
 type Prepared = { status: Status; msg: string } | { ready: PreparedTask };
