@@ -63,7 +63,7 @@ maybe("rehearsal: deploy-all in the lab", () => {
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
     // common.yml first, once on every host at a time, then each service in the tiers' order
-    expect(first.stdout).toMatch(/^deploy common, database, webapp, analysis, notebook, monitoring on lab: 5 host\(s\)/);
+    expect(first.stdout).toMatch(/^deploy common, database, webapp, analysis, notebook, monitoring on lab: 6 host\(s\)/); // the five tier hosts and the bastion (its exporter)
   });
 
   test("the first deploy installs every package the playbooks name (the hosts start without them), one cache refresh per host", () => {
