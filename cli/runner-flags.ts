@@ -12,7 +12,6 @@
  */
 import { Command, Option } from "commander";
 import type { RunRequest } from "../runner/run";
-import { parseSerialFlag } from "../runner/rollout";
 
 export interface RunnerFlags {
   env: string;
@@ -77,6 +76,7 @@ export function toRequest(command: RunRequest["command"], services: string[], f:
     acceptNewHostKeys: Boolean(f.acceptNewHostKeys),
     identity: f.identity,
     waitLock,
-    ...(f.serial !== undefined ? { serial: parseSerialFlag(f.serial) } : {}),
+    // runner/rollout.ts (zod) only when --serial is given: --help loads no command's dependencies
+    ...(f.serial !== undefined ? { serial: (require("../runner/rollout") as typeof import("../runner/rollout")).parseSerialFlag(f.serial) } : {}),
   };
 }
