@@ -29,7 +29,7 @@ test("defaults: on, 30 s intervals, 85 % disks, 26 h pipeline, 14 days certifica
   expect(m).toMatchObject({ enabled: true, tier: "monitoring", exporterPort: 9100, scrapeInterval: "30s", evaluationInterval: "30s", collectorInterval: "60s" });
   expect(m.thresholds).toEqual({ diskUsedPercent: 85, clockOffsetSeconds: 0.5, pipelineMaxAgeHours: 26, certificateDays: 14, hostDownFor: "5m", serviceDownFor: "2m", volumeUnmountedFor: "1m" });
   expect(m.alerts.smtp!.port).toBe(587);
-  const lab = loadEnvironmentFile(path.join(ROOT, "test", "monitoring", "fixtures", "hosts", "lab.yaml")).monitoring!;
+  const lab = loadEnvironmentFile(path.join(ROOT, "hosts", "lab.yaml")).monitoring!;
   expect([lab.enabled, lab.scrapeInterval, lab.evaluationInterval, lab.collectorInterval]).toEqual([true, "5s", "5s", "10s"]);
 });
 
