@@ -97,3 +97,14 @@ export function recapOf(stdout: string, host: string): number[] | undefined {
   const line = stdout.split("\n").find((l) => l.startsWith(host + " ") && /^\S+\s+(\d+\s+){4}\d+$/.test(l.trim()));
   return line?.trim().split(/\s+/).slice(1).map(Number);
 }
+
+/** A throwaway self-signed certificate and key (the vault's `tls`), valid for `days`. */
+export function selfSignedTls(days: number): { cert: string; key: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mt-tls-"));
+  try {
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", String(days), "-subj", "/CN=lab", "-keyout", `${dir}/k`, "-out", `${dir}/c`], { stdio: "ignore" });
+    return { cert: fs.readFileSync(`${dir}/c`, "utf8"), key: fs.readFileSync(`${dir}/k`, "utf8") };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -6,25 +6,14 @@
  * While a rollout runs the test asks the balancer for a page every 100 ms: it must keep
  * answering. Written for the lab owner's run: needs root (namespaces).
  */
-import { execFileSync, spawn } from "child_process";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { BALANCER_DIR, BALANCER_PORT, standinOutput, startStandinScript, stopStandinScript } from "../../lab/balancer";
 import { stringify } from "yaml";
 import { writeVault } from "../../runner/secrets/vault";
 import { TEST_VAULT } from "../tiers/render";
-import { ROOT, isRoot, startLab, type Lab } from "./harness";
-
-/** a throwaway self-signed certificate and key for nginx */
-function selfSigned(): { cert: string; key: string } {
-  const dir = fs.mkdtempSync("/tmp/mt-roll-tls-");
-  try {
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj", "/CN=lab", "-keyout", `${dir}/k`, "-out", `${dir}/c`], { stdio: "ignore" });
-    return { cert: fs.readFileSync(`${dir}/c`, "utf8"), key: fs.readFileSync(`${dir}/k`, "utf8") };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { ROOT, isRoot, selfSignedTls, startLab, type Lab } from "./harness";
 
 const maybe = isRoot ? describe : describe.skip;
 if (!isRoot) console.log("lab rolling tests skipped: they need root on Linux (network namespaces, mounts)");
@@ -80,7 +69,7 @@ while True:
   beforeAll(async () => {
     lab = await startLab("roll", { hostsPerTier: 3, playbooks: path.join(ROOT, "playbooks"), templates: path.join(ROOT, "templates") });
     // the secrets the webapp's templates read (push settings, TLS pair), as vault create makes them
-    writeVault(path.join(lab.dir, "lab.vault.yml"), stringify({ ...TEST_VAULT, tls: selfSigned() }), "rolling-pw");
+    writeVault(path.join(lab.dir, "lab.vault.yml"), stringify({ ...TEST_VAULT, tls: selfSignedTls(30) }), "rolling-pw");
     lab.env.MULTITIER_VAULT_PASSWORD = "rolling-pw";
     // the outputs name the stand-in balancer, as the stack's outputs would name the target group
     const outputs = path.join(lab.dir, "lab.outputs.json");

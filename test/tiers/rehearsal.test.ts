@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { writeVault } from "../../runner/secrets/vault";
-import { isRoot, ROOT, startLab, type Lab } from "../lab/harness";
+import { isRoot, ROOT, selfSignedTls, startLab, type Lab } from "../lab/harness";
 import { APT_PROXY_LOG } from "../../lab/lab";
 import { TEST_VAULT } from "./render";
 import { monitoringChecks } from "../lab/monitoring-checks";
@@ -32,7 +32,7 @@ maybe("rehearsal: deploy-all in the lab", () => {
       .filter((l) => l.split("|")[1] === "O" && l.split("|")[3] === lab.state.bastion.address && l.endsWith("/dists/bookworm/InRelease")).length;
   beforeAll(async () => {
     lab = await startLab("rh", { playbooks: path.join(ROOT, "playbooks"), templates: path.join(ROOT, "templates"), monitoring: true });
-    writeVault(path.join(lab.dir, "lab.vault.yml"), stringify({ ...TEST_VAULT, tls: fakeTls() }), "rehearsal-pw");
+    writeVault(path.join(lab.dir, "lab.vault.yml"), stringify({ ...TEST_VAULT, tls: selfSignedTls(5) }), "rehearsal-pw");
     lab.env.MULTITIER_VAULT_PASSWORD = "rehearsal-pw";
     // an operator's first dry run on fresh hosts, then what it left on them (it must leave nothing)
     dry = await lab.cli(["deploy", "all", "--env", "lab", "--check", "--json"]);
@@ -271,15 +271,4 @@ function listeners(procNet: string, port: number): string[] {
       if (hex.length === 8) return hex.match(/../g)!.reverse().map((b) => parseInt(b, 16)).join(".");
       return hex === "00000000000000000000000001000000" ? "::1" : hex === "0".repeat(32) ? "::" : hex;
     });
-}
-
-function fakeTls(): { cert: string; key: string } {
-  const { execFileSync } = require("child_process");
-  const dir = fs.mkdtempSync("/tmp/mt-rh-tls-");
-  try {
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "5", "-subj", "/CN=lab", "-keyout", `${dir}/k`, "-out", `${dir}/c`], { stdio: "ignore" });
-    return { cert: fs.readFileSync(`${dir}/c`, "utf8"), key: fs.readFileSync(`${dir}/k`, "utf8") };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
 }
