@@ -116,7 +116,7 @@ lab-up: ## bring up the local lab: a bastion + LAB_HOSTS hosts per tier as names
 lab-down: ## remove every namespace, mount, loop device and process of the lab (safe twice)
 	@node --import tsx lab/cli.ts down
 
-demo: ## the whole rehearsal: lab up, deploy all four tiers, recap, deploy again (0 changed), lab down
+demo: ## the whole rehearsal: lab up, deploy all five tiers, recap, deploy again (0 changed), lab down
 	bash scripts/demo.sh
 
 tunnel-notebook: ## open the SSH tunnel to Jupyter through the bastion and print the local URL
@@ -128,7 +128,7 @@ tunnel-monitoring: ## open the SSH tunnel to Prometheus (alerts: http://127.0.0.
 tunnel-alertmanager: ## open the SSH tunnel to Alertmanager (silences: http://127.0.0.1:9093/) on the monitoring host
 	$(MULTITIER) tunnel monitoring --env $(ENV) --remote-port 9093
 
-deploy-all: ## deploy every service in dependency order (database first)
+deploy-all: ## deploy every service in the steps of playbooks/order.yml (database first; services of a step at once)
 	$(MULTITIER) deploy all $(RUN_FLAGS)
 
 deploy-%:

@@ -50,6 +50,8 @@ export class Executor {
   readonly rollouts: RolloutRecord[] = [];
   private readonly state = new Map<string, HostState>();
   private interrupted = false;
+  /** --forks: hosts worked on at once, across the playbooks of a step that run at once (runner/order.ts) */
+  private readonly limit: ReturnType<typeof pLimit>;
 
   constructor(
     private readonly inv: Inventory,
@@ -58,7 +60,9 @@ export class Executor {
     private readonly secrets: SecretFilter,
     private readonly vault: Record<string, unknown>,
     private readonly opts: RunOptions,
-  ) {}
+  ) {
+    this.limit = pLimit(Math.max(1, opts.forks));
+  }
 
   /** Stop starting new tasks; the ones in flight finish (no half-written files). */
   interrupt(): void {
@@ -82,7 +86,7 @@ export class Executor {
    * `serial` (runner/rolling.ts) runs batch by batch; a rollout that stops ends this playbook.
    */
   async runPlaybook(book: Playbook, hosts: InventoryHost[], service = book.service): Promise<void> {
-    const limit = pLimit(Math.max(1, this.opts.forks));
+    const limit = this.limit;
     const playHosts = book.plays.map((play) => hostsOfPlay(this.inv, play, hosts));
     book.plays.forEach((play, i) => this.reporter.emit({ event: "play", service, play: play.name, hosts: playHosts[i].map((h) => h.name) }));
     const runPlays = (host: InventoryHost, idx: number[]) => async () => {

@@ -16,6 +16,7 @@ import { modules } from "./modules";
 import type { Module } from "./modules/types";
 import { templatesDir } from "./template";
 import { maxFailSchema, serialSchema, type SerialItem } from "./rollout";
+import { ORDER_FILE } from "./order";
 
 export interface Where {
   file: string;
@@ -79,8 +80,8 @@ export function listServices(dir = playbooksDir()): string[] {
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)
-    // `_name.yml` files hold shared tasks (import_tasks), not services
-    .filter((f) => f.endsWith(".yml") && f !== "common.yml" && !f.startsWith("_"))
+    // `_name.yml` files hold shared tasks (import_tasks), order.yml the order of `deploy all`: not services
+    .filter((f) => f.endsWith(".yml") && f !== "common.yml" && f !== ORDER_FILE && !f.startsWith("_"))
     .map((f) => f.replace(/\.yml$/, ""))
     .sort();
 }
@@ -100,8 +101,8 @@ const strList = z
 export function loadPlaybook(service: string, dir = playbooksDir()): Playbook {
   const file = path.join(dir, `${service}.yml`);
   // `_name.yml` holds tasks for import_tasks and `common.yml` runs before every service: neither is one
-  if (service.startsWith("_") || (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(service) && service !== "common"))
-    throw new InputError("argument", 0, 0, "service", `"${service}" is not a service (${service.startsWith("_") ? `${file} holds tasks that playbooks import` : "expected a playbook name"}); services: ${listServices(dir).join(", ") || "none"}`);
+  if (service.startsWith("_") || `${service}.yml` === ORDER_FILE || (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(service) && service !== "common"))
+    throw new InputError("argument", 0, 0, "service", `"${service}" is not a service (${service.startsWith("_") ? `${file} holds tasks that playbooks import` : `${service}.yml` === ORDER_FILE ? `${file} holds the order of deploy all` : "expected a playbook name"}); services: ${listServices(dir).join(", ") || "none"}`);
   if (!fs.existsSync(file)) {
     const known = listServices(dir);
     throw new InputError("argument", 0, 0, "service", `no service "${service}" (no ${file}); known: ${known.join(", ") || "none"}${didYouMean(service, known)}`);

@@ -10,7 +10,8 @@ import { Executor, type Connector, type SecretFilter } from "./executor";
 import { exitCodeFor, type Reporter } from "./events";
 import { playMatches } from "./selection";
 import { loadInventory, selectHosts, type Inventory, type InventoryHost } from "./inventory";
-import { listServices, loadPlaybook, type Playbook } from "./playbook";
+import { listServices, loadPlaybook, playbooksDir, type Playbook } from "./playbook";
+import { loadOrder, stepsOf } from "./order";
 import { preflight } from "./preflight";
 import { HumanReporter, JsonReporter } from "./report";
 import { holderOf, type LockRequest } from "./lock";
@@ -74,6 +75,8 @@ export async function run(req: RunRequest, deps: RunDeps): Promise<{ code: numbe
   // variables they name: all before connecting (runner/preflight.ts)
   const problems = preflight(env, services, !req.services.includes("all"), load);
   if (problems.length) throw new InputErrors(problems);
+  // `all`: which services wait for which (playbooks/order.yml; runner/order.ts)
+  const order = req.services.includes("all") ? loadOrder(playbooksDir(), listServices()) : undefined;
   const inv = loadInventory(env);
   // the bastion is a target only for plays that name it, and only unless --limit leaves it out
   const limitItems = (req.limit ?? "").split(",").map((x) => x.trim()).filter(Boolean);
@@ -141,9 +144,21 @@ export async function run(req: RunRequest, deps: RunDeps): Promise<{ code: numbe
   };
   process.on("SIGINT", onSigint);
   try {
-    for (const r of runs) {
+    // common.yml first, then step by step: the lanes of a step at once (runner/order.ts)
+    const byService = new Map(runs.map((r) => [r.service, r]));
+    const rest = runs.filter((r) => r.service !== "common").map((r) => r.service);
+    const steps = [...(byService.has("common") ? [[["common"]]] : []), ...stepsOf(rest, order, (s) => byService.get(s)!.hosts.map((h) => h.name))];
+    for (const step of steps) {
       if (executor.wasInterrupted) break;
-      await executor.runPlaybook(r.book, r.hosts, r.service);
+      await Promise.all(
+        step.map(async (lane) => {
+          for (const service of lane) {
+            if (executor.wasInterrupted) return;
+            const r = byService.get(service)!;
+            await executor.runPlaybook(r.book, r.hosts, r.service);
+          }
+        }),
+      );
     }
   } finally {
     process.off("SIGINT", onSigint);

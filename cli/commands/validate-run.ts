@@ -13,7 +13,8 @@ import { checkRemovals } from "../../config/identities";
 import { checkEnvironment, environmentFile, listEnvironmentFiles, misnamedEnvironmentFiles } from "../../config/load";
 import { publicKeyFileErrors } from "../../config/public-key-file";
 import { YamlSource } from "../../config/yamlsource";
-import { listServices, loadPlaybook, type Playbook } from "../../runner/playbook";
+import { listServices, loadPlaybook, playbooksDir, type Playbook } from "../../runner/playbook";
+import { ORDER_FILE, parseOrder } from "../../runner/order";
 import { preflight } from "../../runner/preflight";
 import { diagnosticLine, findProviderMirror, providerSetup, terraformVersion, validateStacks } from "../../terraform/validate";
 import { EXIT } from "../exit";
@@ -32,6 +33,11 @@ export async function validate(opts: ValidateOptions): Promise<number> {
       process.stderr.write(`${f}: expected a file name <env>.yaml with <env> matching ^[a-z][a-z0-9-]*$ (lower-case letters, digits, dashes)\n`);
       bad++;
     }
+  // playbooks/order.yml (the order of deploy all), when there is one
+  for (const e of orderErrors()) {
+    process.stderr.write(`${e.message}\n`);
+    bad++;
+  }
   const good: Environment[] = [];
   const books = new Map<string, Playbook>(); // each playbook parsed once for all environments
   const load = (service: string) => books.get(service) ?? books.set(service, loadPlaybook(service)).get(service)!;
@@ -97,4 +103,10 @@ async function terraformStep(envs: Environment[]): Promise<number> {
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
+}
+
+function orderErrors(): InputError[] {
+  const file = path.join(playbooksDir(), ORDER_FILE);
+  if (!fs.existsSync(file)) return [];
+  return parseOrder(YamlSource.read(file), listServices()).errors;
 }
