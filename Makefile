@@ -19,8 +19,8 @@ MULTITIER := ./bin/multitier.js
 export CHECKPOINT_DISABLE := 1
 
 # Services are the playbooks: every playbooks/<service>.yml gets deploy-/restart-/unlock- targets
-# (not common.yml, which runs first, nor _*.yml, which hold imported tasks).
-SERVICES := $(filter-out common _%,$(basename $(notdir $(wildcard playbooks/*.yml))))
+# (not common.yml, which runs first, nor order.yml, the steps of deploy all, nor _*.yml, which hold imported tasks).
+SERVICES := $(filter-out common order _%,$(basename $(notdir $(wildcard playbooks/*.yml))))
 # A value as one single-quoted shell word, whatever it holds (LIMIT="web'app" included).
 shq = '$(subst ','\'',$(1))'
 RUN_FLAGS = --env $(call shq,$(ENV)) $(if $(CHECK),--check) $(if $(DIFF),--diff) $(if $(LIMIT),--limit $(call shq,$(LIMIT))) $(if $(TAGS),--tags $(call shq,$(TAGS))) $(if $(JSON),--json) $(LOCK_FLAGS) $(SERIAL_FLAGS)
