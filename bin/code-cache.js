@@ -54,9 +54,11 @@ function loadBundle(module, filename) {
   const cacheFile = filename.replace(/\.js$/, ".v8cache");
   const cachedData = readCache(cacheFile, key);
   const script = new vm.Script(Module.wrap(source), { filename, cachedData });
+  const used = cachedData !== undefined && !script.cachedDataRejected;
   const helpRun = process.argv.includes("--help") || process.argv.includes("-h");
-  if ((!cachedData || script.cachedDataRejected) && !(helpRun && path.basename(filename) !== "main.js"))
-    process.once("exit", () => writeCache(cacheFile, key, script));
+  const make = !used && !(helpRun && path.basename(filename) !== "main.js");
+  if (process.env.MULTITIER_DEBUG) process.stderr.write(`multitier: code cache of ${path.basename(filename)}: ${used ? "used" : cachedData ? "rejected by V8" : "none usable"}${make ? ", made at exit" : ""}\n`);
+  if (make) process.once("exit", () => writeCache(cacheFile, key, script));
   // the require CommonJS gives a module (node's own makeRequireFunction is internal)
   const req = (id) => module.require(id);
   req.resolve = (request, options) => Module._resolveFilename(request, module, false, options);
