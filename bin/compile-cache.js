@@ -50,7 +50,7 @@ function freshBuild() {
   try {
     stamp = JSON.parse(fs.readFileSync(STAMP, "utf8"));
     if (stamp.root !== ROOT || stamp.node !== process.versions.modules) return undefined;
-    for (const [p, t] of stamp.entries) if (mtime(path.resolve(ROOT, p)) !== t) return undefined;
+    for (const [p, t] of stamp.entries) if (mtime(p) !== t) return undefined; // absolute paths: no path.resolve per entry
   } catch {
     return undefined; // no stamp, or a recorded file is gone
   }
@@ -121,7 +121,7 @@ function bundledPackages(inputs) {
 async function build() {
   const esbuild = require("esbuild");
   const { files, dirs } = scan();
-  const before = [...files, ...dirs].map((p) => [path.relative(ROOT, p), mtime(p)]);
+  const before = [...files, ...dirs].map((p) => [p, mtime(p)]);
   const id = `${Date.now().toString(36)}-${process.pid}`;
   const out = path.join(CACHE, id);
   const commands = commandModules();
@@ -133,7 +133,7 @@ async function build() {
   fs.mkdirSync(out, { recursive: true });
   for (const f of result.outputFiles) fs.writeFileSync(f.path, asciiOnly(f.text));
   const inputs = Object.keys(result.metafile.inputs).map((f) => path.resolve(ROOT, f));
-  const packages = bundledPackages(inputs).map((p) => [path.relative(ROOT, p), mtime(p)]);
+  const packages = bundledPackages(inputs).map((p) => [p, mtime(p)]);
   fs.writeFileSync(path.join(out, "inputs.json"), JSON.stringify(Object.fromEntries(Object.entries(result.metafile.outputs).map(([o, m]) => [path.basename(o), Object.keys(m.inputs)]))));
   const tmp = `${STAMP}.${process.pid}`;
   fs.writeFileSync(tmp, JSON.stringify({ root: ROOT, node: process.versions.modules, build: id, entries: [...before, ...packages] }));
