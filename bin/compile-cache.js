@@ -105,6 +105,7 @@ const plugin = (commands) => ({
  * \uXXXX means the same character there. Comments are gone (minifyWhitespace).
  */
 function asciiOnly(code) {
+  if (!/[^\x00-\x7f]/.test(code)) return code;
   return code.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
