@@ -9,6 +9,9 @@
 // A cache is trusted only when its header names this node, this architecture and the bundle's
 // exact size and mtime (bundles are written once per build directory) and the SHA-1 of its data
 // matches; anything else (stale, truncated, corrupted, rejected by V8) is ignored and remade.
+// Both checks are needed: V8 itself compares only the source's length (a changed bundle of the
+// same size would run the old code), and Node 20's V8 does not verify its checksum: one flipped
+// byte in the data aborts the process in the deserializer (V8_Fatal), tried.
 // MULTITIER_NO_CODE_CACHE=1 loads the bundles as plain CommonJS (bench/startup.sh compares).
 "use strict";
 const crypto = require("crypto");

@@ -6,16 +6,17 @@
 // reading hundreds, and transpiles nothing. There is no build step to forget: every start
 // compares the mtimes of the sources, their directories and the bundled packages' package.json
 // with the stamp the last build wrote (~2 ms) and rebuilds when anything changed, was added or
-// removed (~0.5 s). Kept outside the bundles (EXTERNAL): cdktf and its jsii packages (they read
-// their assemblies beside their own files), esbuild, tsx, and native addons (ssh2's sshcrypto.node,
-// cpu-features), required by absolute path. When the cache cannot be written (read-only checkout)
-// or esbuild is missing, `ensureCompiled` resolves to undefined and bin/multitier.js falls back to
-// tsx. Each build gets its own directory, so a long run that loads a command bundle late never
+// removed (~0.5 s). Kept outside the bundles, required by absolute path: cdktf and its jsii
+// packages (EXTERNAL: they read their assemblies beside their own files), esbuild, tsx, native
+// addons (ssh2's sshcrypto.node, cpu-features), and the packages our sources require() lazily.
+// When the cache cannot be written (read-only checkout) or esbuild is missing, `ensureCompiled`
+// resolves to undefined and bin/multitier.js falls back to tsx. Each build gets its own directory, so a long run that loads a command bundle late never
 // sees another build's; builds older than a day are removed by the next build.
 // `node bin/compile-cache.js` builds when stale (make setup). bin/code-cache.js loads the bundles.
 "use strict";
 const fs = require("fs");
 const path = require("path");
+const { isBuiltin } = require("module");
 
 const ROOT = path.join(__dirname, "..");
 /** what the CLI loads at run time (tests, lab and bench are not part of it) */
@@ -75,21 +76,19 @@ function withOwnPaths(code, file, isTs) {
 
 /**
  * esbuild plugin: cli/commands/index.ts's `require("./deploy")` stays a require of the sibling
- * bundle (./deploy.js); EXTERNAL packages and addons are required by absolute path; every bundled
- * file (ours and the packages') keeps its own __dirname/__filename (agent.py, templates and
- * package.json are read beside the sources).
+ * bundle (./deploy.js); EXTERNAL packages, native addons and the packages our sources require()
+ * lazily stay outside; every bundled file (ours and the packages') keeps its own
+ * __dirname/__filename (agent.py, templates and package.json are read beside the sources).
  */
 const plugin = (commands) => ({
   name: "multitier-bundle",
   setup(b) {
     b.onResolve({ filter: /^\.\/[\w-]+$/ }, (a) => (a.importer === COMMANDS_INDEX && commands.includes(a.path.slice(2)) ? { path: `${a.path}.js`, external: true } : undefined));
-    b.onResolve({ filter: EXTERNAL }, (a) => {
-      try {
-        return { path: require.resolve(a.path, { paths: [a.resolveDir] }), external: true };
-      } catch {
-        return { path: a.path, external: true }; // an optional addon that is absent: it fails at run time as it would unbundled
-      }
-    });
+    // a package our sources require() inside the function that needs it (diff, cron-parser,
+    // p-limit) is read from node_modules only when that function runs, not with every start
+    const lazyPackage = (a) => a.kind === "require-call" && !a.importer.includes(`${path.sep}node_modules${path.sep}`) && !isBuiltin(a.path);
+    b.onResolve({ filter: /^[^./]/ }, (a) => (EXTERNAL.test(a.path) || lazyPackage(a) ? outside(a) : undefined));
+    b.onResolve({ filter: /\.node$/ }, outside);
     b.onLoad({ filter: /\.(ts|js|cjs)$/ }, (a) => {
       const isTs = a.path.endsWith(".ts");
       const code = fs.readFileSync(a.path, "utf8");
@@ -97,6 +96,15 @@ const plugin = (commands) => ({
     });
   },
 });
+
+/** an import kept outside the bundles, required by its absolute path */
+function outside(a) {
+  try {
+    return { path: require.resolve(a.path, { paths: [a.resolveDir] }), external: true };
+  } catch {
+    return { path: a.path, external: true }; // an optional addon that is absent: it fails at run time as it would unbundled
+  }
+}
 
 /**
  * The bundle with every non-ASCII character as a \u escape: V8 then keeps the source as a
