@@ -5,13 +5,15 @@
 // requires only when that command runs. A start reads one or two files instead of resolving and
 // reading hundreds, and transpiles nothing. There is no build step to forget: every start
 // compares the mtimes of the sources, their directories and the bundled packages' package.json
-// with the stamp the last build wrote (~2 ms) and rebuilds when anything changed, was added or
-// removed (~0.5 s). Kept outside the bundles, required by absolute path: cdktf and its jsii
-// packages (EXTERNAL: they read their assemblies beside their own files), esbuild, tsx, native
-// addons (ssh2's sshcrypto.node, cpu-features), and the packages our sources require() lazily.
-// When the cache cannot be written (read-only checkout) or esbuild is missing, `ensureCompiled`
-// resolves to undefined and bin/multitier.js falls back to tsx. Each build gets its own directory, so a long run that loads a command bundle late never
-// sees another build's; builds older than a day are removed by the next build.
+// (and node_modules/.package-lock.json) with the stamp the last build wrote (~2 ms) and rebuilds
+// when anything changed, was added or removed (~1 s: esbuild, 10 bundles). Kept outside the
+// bundles, required by absolute path: cdktf and its jsii packages (EXTERNAL: they read their
+// assemblies beside their own files), esbuild, tsx, native addons (ssh2's sshcrypto.node,
+// cpu-features), and the packages our sources require() lazily. When the cache cannot be
+// written (read-only checkout) or esbuild is missing, `ensureCompiled` resolves to undefined and
+// bin/multitier.js falls back to tsx. Each build gets its own directory, so a long run that
+// loads a command bundle late never sees another build's; builds older than a day are removed
+// by the next build.
 // `node bin/compile-cache.js` builds when stale (make setup). bin/code-cache.js loads the bundles.
 "use strict";
 const fs = require("fs");
@@ -117,9 +119,9 @@ function asciiOnly(code) {
   return code.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
-/** the package.json of every package a build bundled: an upgrade (npm ci) rebuilds */
+/** the package.json of every package a build bundled, and npm's record of the install: an upgrade (npm ci) rebuilds */
 function bundledPackages(inputs) {
-  const pkgs = new Set();
+  const pkgs = new Set([path.join(ROOT, "node_modules", ".package-lock.json")].filter((f) => fs.existsSync(f)));
   for (const f of inputs) {
     const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(f);
     if (m && fs.existsSync(path.join(m[1], "package.json"))) pkgs.add(path.join(m[1], "package.json"));
