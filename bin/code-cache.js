@@ -66,7 +66,7 @@ function loadBundle(module, filename) {
   const req = (id) => module.require(id);
   req.resolve = (request, options) => Module._resolveFilename(request, module, false, options);
   req.cache = Module._cache;
-  req.main = process.mainModule;
+  req.main = require.main;
   script.runInThisContext({ displayErrors: true }).call(module.exports, module.exports, req, module, filename, path.dirname(filename));
 }
 
