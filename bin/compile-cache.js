@@ -57,8 +57,8 @@ function freshBuild() {
   } catch {
     return undefined; // no stamp, or a recorded file is gone
   }
-  const main = path.join(CACHE, stamp.build, "main.js");
-  return fs.existsSync(main) ? main : undefined;
+  const dir = path.join(CACHE, stamp.build);
+  return (stamp.bundles ?? []).every((b) => fs.existsSync(path.join(dir, b))) ? path.join(dir, "main.js") : undefined; // a bundle removed by hand: rebuild
 }
 
 /** the command modules cli/commands/index.ts requires ("./deploy" …): one bundle each */
@@ -147,7 +147,8 @@ async function build() {
   const packages = bundledPackages(inputs).map((p) => [p, mtime(p)]);
   fs.writeFileSync(path.join(out, "inputs.json"), JSON.stringify(Object.fromEntries(Object.entries(result.metafile.outputs).map(([o, m]) => [path.basename(o), Object.keys(m.inputs)]))));
   const tmp = `${STAMP}.${process.pid}`;
-  fs.writeFileSync(tmp, JSON.stringify({ root: ROOT, node: process.versions.modules, build: id, entries: [...before, ...packages] }));
+  const bundles = result.outputFiles.map((f) => path.basename(f.path));
+  fs.writeFileSync(tmp, JSON.stringify({ root: ROOT, node: process.versions.modules, build: id, bundles, entries: [...before, ...packages] }));
   fs.renameSync(tmp, STAMP); // atomic: a concurrent start sees the old build or the new one
   for (const e of fs.readdirSync(CACHE, { withFileTypes: true }))
     if (e.isDirectory() && e.name !== id && Date.now() - mtime(path.join(CACHE, e.name)) > KEEP_OLD_BUILDS_MS) fs.rmSync(path.join(CACHE, e.name), { recursive: true, force: true });

@@ -78,6 +78,18 @@ test("each command module of cli/commands/index.ts is its own bundle, required o
   delete (globalThis as any).mtHelloLoaded;
 });
 
+test("a bundle missing from the build (removed by hand) rebuilds", async () => {
+  fs.mkdirSync(path.join(dir, "cli", "commands"));
+  fs.writeFileSync(path.join(dir, "cli", "commands", "index.ts"), 'export const commands = [{ name: "hello", load: () => require("./hello").hello }];\n');
+  fs.writeFileSync(path.join(dir, "cli", "commands", "hello.ts"), 'export const hello = () => "hello";\n');
+  const first = (await cc.ensureCompiled())!;
+  expect(await cc.ensureCompiled()).toBe(first);
+  fs.rmSync(path.join(path.dirname(first), "hello.js"));
+  const second = (await cc.ensureCompiled())!;
+  expect(second).not.toBe(first);
+  expect(fs.existsSync(path.join(path.dirname(second), "hello.js"))).toBe(true);
+});
+
 test("a changed source rebuilds", async () => {
   const first = (await cc.ensureCompiled())!;
   fs.writeFileSync(path.join(dir, "cli", "main.ts"), "export const answer: number = 2;\n");
