@@ -33,7 +33,7 @@ CONN_FLAGS = $(if $(KEY),--identity $(call shq,$(KEY))) $(if $(ACCEPT_NEW_HOST_K
 RUN_FLAGS += $(CONN_FLAGS)
 
 .DEFAULT_GOAL := help
-.PHONY: docs-inputs policy review plan demo tunnel-notebook tunnel-monitoring tunnel-alertmanager ping help setup typecheck test test-unit synth synth-hcl validate bench bench-startup diff apply lab-up lab-down demo inventory plan review policy deploy-all tunnel-notebook
+.PHONY: docs-inputs policy review plan demo tunnel-notebook tunnel-monitoring tunnel-alertmanager ping help setup typecheck test test-unit synth synth-hcl validate bench bench-startup bench-first-deploy diff apply lab-up lab-down demo inventory plan review policy deploy-all tunnel-notebook
 
 help: ## list the targets (this text)
 	@echo "multitier — make <target> [ENV=$(ENV)]"
@@ -106,6 +106,9 @@ plan: ## validate, synth, policy, terraform plan (only where AWS credentials exi
 
 bench: ## run the benchmarks under bench/ and print their figures
 	@for b in bench/*/run.sh; do [ -f "$$b" ] && bash "$$b"; done; true
+
+bench-first-deploy: ## a first deploy all on fresh systemd lab hosts: wall clock and the CPU each host spends (root)
+	bash bench/first-deploy.sh
 
 bench-startup: ## command-line start-up: --help, validate --help, a deploy's time to its first connection (no lab needed)
 	bash bench/startup.sh

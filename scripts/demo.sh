@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # make demo — the whole rehearsal on this machine: bring the lab up (systemd hosts: a minimal
 # Debian booted by systemd-nspawn per host; LAB_KIND=overlay for the old chroot hosts), create
-# its vault if needed, deploy every tier (every package installed by the playbooks; monitoring
-# last), show the recap and how many packages were installed, deploy again to show 0 changed,
+# its vault if needed, deploy every tier (every package installed by the playbooks; in the
+# steps of playbooks/order.yml), show the recap and how many packages were installed, deploy again to show 0 changed,
 # say where the monitoring is, tear down. The first run on a machine builds and caches the
 # Debian root and the packages (minutes); later runs reuse both.
 set -euo pipefail
@@ -18,7 +18,7 @@ trap 'rm -f "$log"; echo; echo "== tearing the lab down"; node --import tsx lab/
 echo "== bringing the lab up"
 node --import tsx lab/cli.ts up
 [ -f hosts/lab.vault.yml ] || ./bin/multitier.js vault create --env lab
-echo; echo "== first deploy of every tier (packages from an empty cache: the first run on a machine downloads them)"
+echo; echo "== first deploy of every tier (every package from an empty cache: 3-4 minutes on 2 cores, CPU-bound; the first run on a machine also downloads them)"
 ./bin/multitier.js deploy all --env lab | tee "$log"
 n=$( (grep -oE ' — install .* \(apt\) \(' "$log" || true) | sed -E 's/^ — install //; s/ \(apt\) \($//' | tr ',' '\n' | grep -c . || true)
 echo "first deploy: $n packages installed by the playbooks ($(grep -cE ' — install .* \(apt\) \(' "$log" || true) package tasks)"
