@@ -14,9 +14,16 @@ const { parsePlaybook } = require("../../runner/playbook.ts");
 let synthModules;
 function synth(env) {
   synthModules ??= { cdktf: require("../../stacks/cdk.ts"), stack: require("../../stacks/environment-stack.ts") };
-  const app = synthModules.cdktf.Testing.app();
-  const stack = new synthModules.stack.EnvironmentStack(app, env.name, { env });
-  return JSON.parse(synthModules.cdktf.Testing.synth(stack));
+  // an output directory of our own, removed after (Testing.app() would leave one per case in /tmp)
+  const fs = require("fs");
+  const outdir = fs.mkdtempSync(require("path").join(require("os").tmpdir(), "mt-fuzz-synth-"));
+  try {
+    const app = synthModules.cdktf.Testing.app({ outdir });
+    const stack = new synthModules.stack.EnvironmentStack(app, env.name, { env });
+    return JSON.parse(synthModules.cdktf.Testing.synth(stack));
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
 }
 
 function run(c) {
