@@ -86,7 +86,6 @@ export class Executor {
    * `serial` (runner/rolling.ts) runs batch by batch; a rollout that stops ends this playbook.
    */
   async runPlaybook(book: Playbook, hosts: InventoryHost[], service = book.service): Promise<void> {
-    const limit = this.limit;
     const playHosts = book.plays.map((play) => hostsOfPlay(this.inv, play, hosts));
     book.plays.forEach((play, i) => this.reporter.emit({ event: "play", service, play: play.name, hosts: playHosts[i].map((h) => h.name) }));
     const runPlays = (host: InventoryHost, idx: number[]) => async () => {
@@ -104,7 +103,7 @@ export class Executor {
       if (part.rolling && playHosts[part.plays[0]].length) {
         const i = part.plays[0];
         const rec = await rollPlay(service, book.plays[i], playHosts[i], {
-          runBatch: (batch) => Promise.all(batch.map((h) => limit(runPlays(h, [i])))).then(() => undefined),
+          runBatch: (batch) => Promise.all(batch.map((h) => this.limit(runPlays(h, [i])))).then(() => undefined),
           failed: (h) => this.hostState(h).failed || this.hostState(h).unreachable,
           interrupted: () => this.interrupted,
         }, this.reporter, { check: this.opts.check, balancer: this.opts.balancer });
@@ -112,7 +111,7 @@ export class Executor {
         if (rec.stoppedAt) return; // as Ansible: the playbook ends with its rollout
       } else if (!part.rolling) {
         const targets = hosts.filter((h) => part.plays.some((i) => playHosts[i].includes(h)));
-        await Promise.all(targets.map((h) => limit(runPlays(h, part.plays))));
+        await Promise.all(targets.map((h) => this.limit(runPlays(h, part.plays))));
       }
     }
   }

@@ -48,13 +48,17 @@ export function parseOrder(src: YamlSource, known: string[]): { steps: string[][
   return { steps, errors };
 }
 
-/** playbooks/order.yml of `dir`, or undefined when there is none; bad content throws its first problem. */
-export function loadOrder(dir: string, known: string[]): string[][] | undefined {
+/** playbooks/order.yml of `dir` with its problems (`make validate` says them all), or undefined when there is none. */
+export function readOrder(dir: string, known: string[]): { steps: string[][]; errors: InputError[] } | undefined {
   const file = path.join(dir, ORDER_FILE);
-  if (!fs.existsSync(file)) return undefined;
-  const { steps, errors } = parseOrder(YamlSource.read(file), known);
-  if (errors.length) throw errors[0];
-  return steps;
+  return fs.existsSync(file) ? parseOrder(YamlSource.read(file), known) : undefined;
+}
+
+/** The steps of playbooks/order.yml, or undefined when there is none; bad content throws its first problem. */
+export function loadOrder(dir: string, known: string[]): string[][] | undefined {
+  const order = readOrder(dir, known);
+  if (order?.errors.length) throw order.errors[0];
+  return order?.steps;
 }
 
 /**

@@ -101,8 +101,11 @@ const strList = z
 export function loadPlaybook(service: string, dir = playbooksDir()): Playbook {
   const file = path.join(dir, `${service}.yml`);
   // `_name.yml` holds tasks for import_tasks and `common.yml` runs before every service: neither is one
-  if (service.startsWith("_") || `${service}.yml` === ORDER_FILE || (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(service) && service !== "common"))
-    throw new InputError("argument", 0, 0, "service", `"${service}" is not a service (${service.startsWith("_") ? `${file} holds tasks that playbooks import` : `${service}.yml` === ORDER_FILE ? `${file} holds the order of deploy all` : "expected a playbook name"}); services: ${listServices(dir).join(", ") || "none"}`);
+  const notService = service.startsWith("_") ? `${file} holds tasks that playbooks import`
+    : `${service}.yml` === ORDER_FILE ? `${file} holds the order of deploy all`
+    : !/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(service) && service !== "common" ? "expected a playbook name"
+    : undefined;
+  if (notService) throw new InputError("argument", 0, 0, "service", `"${service}" is not a service (${notService}); services: ${listServices(dir).join(", ") || "none"}`);
   if (!fs.existsSync(file)) {
     const known = listServices(dir);
     throw new InputError("argument", 0, 0, "service", `no service "${service}" (no ${file}); known: ${known.join(", ") || "none"}${didYouMean(service, known)}`);

@@ -14,7 +14,7 @@ import { checkEnvironment, environmentFile, listEnvironmentFiles, misnamedEnviro
 import { publicKeyFileErrors } from "../../config/public-key-file";
 import { YamlSource } from "../../config/yamlsource";
 import { listServices, loadPlaybook, playbooksDir, type Playbook } from "../../runner/playbook";
-import { ORDER_FILE, parseOrder } from "../../runner/order";
+import { readOrder } from "../../runner/order";
 import { preflight } from "../../runner/preflight";
 import { diagnosticLine, findProviderMirror, providerSetup, terraformVersion, validateStacks } from "../../terraform/validate";
 import { EXIT } from "../exit";
@@ -34,7 +34,7 @@ export async function validate(opts: ValidateOptions): Promise<number> {
       bad++;
     }
   // playbooks/order.yml (the order of deploy all), when there is one
-  for (const e of orderErrors()) {
+  for (const e of readOrder(playbooksDir(), listServices())?.errors ?? []) {
     process.stderr.write(`${e.message}\n`);
     bad++;
   }
@@ -103,10 +103,4 @@ async function terraformStep(envs: Environment[]): Promise<number> {
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
-}
-
-function orderErrors(): InputError[] {
-  const file = path.join(playbooksDir(), ORDER_FILE);
-  if (!fs.existsSync(file)) return [];
-  return parseOrder(YamlSource.read(file), listServices()).errors;
 }

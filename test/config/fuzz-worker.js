@@ -11,19 +11,11 @@ const { InputError } = require("../../config/errors.ts");
 const { InputErrors } = require("../../config/load.ts");
 const { parsePlaybook } = require("../../runner/playbook.ts");
 
-let synthModules;
+let synthEnv;
 function synth(env) {
-  synthModules ??= { cdktf: require("../../stacks/cdk.ts"), stack: require("../../stacks/environment-stack.ts") };
-  // an output directory of our own, removed after (Testing.app() would leave one per case in /tmp)
-  const fs = require("fs");
-  const outdir = fs.mkdtempSync(require("path").join(require("os").tmpdir(), "mt-fuzz-synth-"));
-  try {
-    const app = synthModules.cdktf.Testing.app({ outdir });
-    const stack = new synthModules.stack.EnvironmentStack(app, env.name, { env });
-    return JSON.parse(synthModules.cdktf.Testing.synth(stack));
-  } finally {
-    fs.rmSync(outdir, { recursive: true, force: true });
-  }
+  // test/stacks/synth.ts: its own output directory per synth, removed after
+  synthEnv ??= require("../stacks/synth.ts").synthEnv;
+  return synthEnv(env).json;
 }
 
 function run(c) {
