@@ -181,13 +181,17 @@ export function firstErrorLine(text: string): string {
 
 /**
  * Write each stack to `<workDir>/<name>/cdk.tf.json` (re-pinned), then `terraform init
- * -backend=false` and `terraform validate -json` in it, `parallel` stacks at a time.
+ * -backend=false` (one at a time) and `terraform validate -json` in it, `parallel` stacks at a time.
  */
 export async function validateStacks(
   stacks: { name: string; json: Record<string, any> }[],
   opts: { workDir: string; setup: ProviderSetup; parallel?: number },
 ): Promise<StackResult[]> {
   const limit = pLimit(opts.parallel ?? 2);
+  // one `terraform init` at a time: Terraform documents the shared plugin cache as unsafe for
+  // concurrent inits (two at once failed in CI: "after installing registry.terraform.io/hashicorp/aws
+  // it is still not detected in .terraform/providers"); each init only links from the cache
+  const oneInit = pLimit(1);
   const env = { ...opts.setup.env, NO_COLOR: "1" };
   return Promise.all(
     stacks.map((s) =>
@@ -195,7 +199,7 @@ export async function validateStacks(
         const dir = path.join(opts.workDir, s.name);
         fs.mkdirSync(dir, { recursive: true });
         fs.writeFileSync(path.join(dir, "cdk.tf.json"), JSON.stringify(repin(s.json, opts.setup.pin), null, 2));
-        const init = await run(["init", "-backend=false", "-input=false", "-no-color"], dir, env);
+        const init = await oneInit(() => run(["init", "-backend=false", "-input=false", "-no-color"], dir, env));
         if (init.code !== 0) return { name: s.name, valid: false, diagnostics: [], failure: `terraform init: ${firstErrorLine(init.stderr || init.stdout)}` };
         const v = await run(["validate", "-json", "-no-color"], dir, env);
         let parsed: { valid?: boolean; diagnostics?: Diagnostic[] };
